@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Set up a development environment and run the demo or the tests.
+
+    python3 dev.py demo      # set up .venv if needed, then run a real mission
+    python3 dev.py test      # set up .venv if needed, then run the whole test suite
+
+Needs only Python >= 3.10 and pip access to the package index. The virtual
+environment lives in .venv; it is (re)installed when a pyproject.toml changes.
+Extra arguments after `test` go to pytest, e.g. `python3 dev.py test -k engine`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".lifeos-setup-stamp"
+PACKS = sorted(path for path in (ROOT / "plugins").iterdir() if (path / "pyproject.toml").exists())
+
+
+def fingerprint() -> str:
+    """What the installed environment depends on: every pyproject.toml."""
+    digest = hashlib.sha256()
+    for path in [ROOT / "pyproject.toml", *(pack / "pyproject.toml" for pack in PACKS)]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run(*command: str | Path) -> None:
+    completed = subprocess.run([str(part) for part in command], cwd=ROOT)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def setup() -> None:
+    if sys.version_info < (3, 10):
+        sys.exit(f"lifeos needs Python >= 3.10; this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print(f"creating {VENV.relative_to(ROOT)} with {sys.executable}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = fingerprint()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    print("installing lifeos-core and the standard mission packs (editable)", flush=True)
+    editable = ["-e", ".[dev]"]
+    for pack in PACKS:
+        editable += ["-e", str(pack.relative_to(ROOT))]
+    run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "--quiet", *editable)
+    STAMP.write_text(wanted)
+
+
+def demo() -> None:
+    run(BIN / "lifeos", "missions", "list")
+    print(flush=True)
+    run(BIN / "lifeos", "run", "daily_loop", "--state", "examples/tasks.yaml", "--approve", "confirm-plan")
+
+
+def test(pytest_args: list[str]) -> None:
+    run(PYTHON, "-m", "pytest", *pytest_args)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in {"demo", "test", "setup"}:
+        sys.exit(__doc__)
+    setup()
+    if argv[0] == "demo":
+        demo()
+    elif argv[0] == "test":
+        test(argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

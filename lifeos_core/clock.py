@@ -1,0 +1,69 @@
+"""Time as an input.
+
+The engine never reads the wall clock: a run's time comes from the clock its
+:class:`~lifeos_core.engine.ExecutionContext` carries, so the same inputs give
+the same receipt. The default is a fixed logical clock at the Unix epoch; the
+CLI passes the wall-clock instant of the invocation as a :class:`FixedClock`,
+which makes that run reproducible from its recorded inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol, runtime_checkable
+
+from .errors import WorkflowInputError
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything with a ``now()`` returning a timezone-aware datetime."""
+
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class FixedClock:
+    """A clock that always reads the same instant (UTC)."""
+
+    instant: datetime = EPOCH
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "instant", parse_instant(self.instant))
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+def parse_instant(value: datetime | str) -> datetime:
+    """Read an instant from a timezone-aware datetime or an ISO 8601 string.
+
+    Naive times are refused: a receipt that says "09:00" without a zone is
+    not reproducible on a machine in another zone.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            raise WorkflowInputError(
+                f"clock time {value!r} is not an ISO 8601 instant; use e.g. 2026-01-31T09:00:00Z"
+            ) from None
+    elif isinstance(value, datetime):
+        moment = value
+    else:
+        raise WorkflowInputError(f"clock time must be a datetime or ISO 8601 string, got {type(value).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise WorkflowInputError(
+            f"clock time {moment.isoformat()} has no timezone; add one, e.g. 2026-01-31T09:00:00Z"
+        )
+    return moment.astimezone(timezone.utc)
+
+
+def format_instant(moment: datetime) -> str:
+    """The one textual form of an instant in receipts: ISO 8601 in UTC with ``Z``."""
+    text = parse_instant(moment).isoformat()
+    return text[: -len("+00:00")] + "Z"

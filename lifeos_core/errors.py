@@ -1,0 +1,64 @@
+"""The exceptions lifeos raises for problems a user can cause.
+
+Every error a user can trigger (a bad workflow, bad params, an unknown mission,
+a clash between plugins) is a :class:`LifeosError`, so callers such as the CLI
+can turn any of them into one clear line without catching unrelated bugs.
+Each message names the offending thing and, where there is one, the fix.
+"""
+
+from __future__ import annotations
+
+
+class LifeosError(Exception):
+    """Base class of every error lifeos raises on purpose."""
+
+
+class NotJSONError(LifeosError, ValueError):
+    """A value that must be JSON (state, params, payloads) holds something else."""
+
+
+class AntiFailureViolation(LifeosError):
+    """A workflow exceeds the Anti-Failure limits (5 steps, 2 human steps).
+
+    Raised by the engine before the first step runs.
+    """
+
+
+class AntiFailurePlanningError(LifeosError, ValueError):
+    """A mission would plan a workflow beyond the Anti-Failure limits.
+
+    Raised by the builder: planning fails closed instead of truncating.
+    """
+
+
+class EnvelopeViolation(LifeosError):
+    """A step asks for something outside the execution envelope.
+
+    For example a step kind other than ``runtime``/``human``, or an operation
+    that no installed plugin registered.
+    """
+
+
+class WorkflowInputError(LifeosError, ValueError):
+    """A workflow, step or execution context was built from invalid values."""
+
+
+class UnknownMissionError(LifeosError, ValueError):
+    """No installed plugin provides a mission of the requested name."""
+
+
+class MissionParamsError(LifeosError, ValueError):
+    """Params given to a mission have the wrong type or value."""
+
+
+class PluginConflictError(LifeosError):
+    """Two plugins register the same mission or operation name."""
+
+
+class StepFailed(Exception):
+    """Raised by an operation to fail its step with a plain reason.
+
+    The engine turns it into ``error_message = "step '<id>' failed: <reason>"``;
+    any other exception an operation raises is reported with its type name too.
+    It is not a :class:`LifeosError`: it never escapes a run.
+    """

@@ -1,0 +1,165 @@
+"""JSON values: checking them, freezing them, and handing out private copies.
+
+Everything that flows through a run (state, params, payloads, metadata) must be
+plain JSON, because it is hashed for the audit trail and must mean the same
+thing on every machine. :func:`freeze` checks a value once, at the edge, and
+turns it into an immutable form (:class:`FrozenMap` and tuples) that can be
+shared without defensive copies. :func:`thaw` gives a caller a fresh, plain,
+mutable copy (dicts and lists) that it may change without touching ours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .errors import NotJSONError
+
+# RFC 8785 treats every JSON number as an IEEE 754 double: integers beyond
+# 2**53 - 1 cannot be carried exactly, so they are refused instead of rounded.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_SCALARS = (str, bool, type(None))
+
+
+class FrozenMap(Mapping):
+    """A read-only mapping holding checked, frozen JSON values.
+
+    Unlike ``types.MappingProxyType`` it can be pickled and deep-copied (a
+    deep copy of something immutable is the thing itself), so results can be
+    sent between processes and contexts can be copied by callers.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        frozen = freeze({} if data is None else data, "mapping")
+        if not isinstance(frozen, FrozenMap):
+            raise NotJSONError(f"FrozenMap needs a mapping, got {type(data).__name__}")
+        object.__setattr__(self, "_data", frozen._data)
+
+    @classmethod
+    def _trusted(cls, data: dict[str, Any]) -> "FrozenMap":
+        """Wrap a dict whose values are already frozen (no check, no copy)."""
+        self = object.__new__(cls)
+        object.__setattr__(self, "_data", data)
+        return self
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenMap is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("FrozenMap is immutable")
+
+    def __copy__(self) -> "FrozenMap":
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "FrozenMap":
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap._trusted, (self._data,))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to dicts, so not hashable
+
+
+def _describe(where: str, key: Any) -> str:
+    return f"{where}[{key!r}]"
+
+
+def freeze(value: Any, where: str = "value") -> Any:
+    """Check that ``value`` is JSON and return an immutable copy of it.
+
+    Mappings become :class:`FrozenMap`, lists and tuples become tuples, and
+    scalars stay as they are. ``where`` names the value in error messages,
+    which point at the exact offending element, e.g. ``state['tasks'][0]``.
+
+    Raises :class:`NotJSONError` for anything JSON cannot carry faithfully:
+    non-string keys, NaN or infinite floats, integers beyond 2**53 - 1, strings
+    that are not valid Unicode, sets, bytes, dates and other objects.
+    """
+    if isinstance(value, FrozenMap):
+        return value
+    if isinstance(value, _SCALARS):
+        if isinstance(value, str):
+            _check_text(value, where)
+            return value if type(value) is str else str.__str__(value)
+        return value
+    if isinstance(value, int):
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return int(value)
+        raise integer_out_of_range(value, where)
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return float(value)
+        raise not_finite(value, where)
+    if isinstance(value, Mapping):
+        frozen: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NotJSONError(
+                    f"{where} has the key {key!r} of type {type(key).__name__}; JSON object keys must be strings"
+                )
+            _check_text(key, where)
+            frozen[str(key)] = freeze(item, _describe(where, key))
+        return FrozenMap._trusted(frozen)
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(item, _describe(where, index)) for index, item in enumerate(value))
+    raise NotJSONError(
+        f"{where} is a {type(value).__module__}.{type(value).__qualname__}, not a JSON value "
+        "(use a string, number, boolean, null, list or object)"
+    )
+
+
+def integer_out_of_range(value: int, where: str) -> NotJSONError:
+    """The error for an integer JSON numbers cannot carry exactly."""
+    return NotJSONError(
+        f"{where} is the integer {value}, beyond what a JSON number carries exactly "
+        f"(at most {MAX_SAFE_INTEGER} in size); store it as a string"
+    )
+
+
+def not_finite(value: float, where: str) -> NotJSONError:
+    """The error for NaN and the infinities, which JSON has no words for."""
+    return NotJSONError(f"{where} is {value!r}, which JSON cannot represent; use null or a string")
+
+
+def _check_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotJSONError(f"{where} holds text with a lone surrogate, which is not valid Unicode") from None
+
+
+def thaw(value: Any) -> Any:
+    """Return a plain, mutable deep copy (dicts and lists) of a JSON value."""
+    if isinstance(value, Mapping):
+        return {key: thaw(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [thaw(item) for item in value]
+    return value
+
+
+def freeze_mapping(value: Mapping[str, Any] | None, where: str) -> FrozenMap:
+    """Freeze a value that must be a JSON object (``None`` means empty)."""
+    if value is None:
+        return FrozenMap._trusted({})
+    if not isinstance(value, Mapping):
+        raise NotJSONError(f"{where} must be a mapping (a JSON object), got {type(value).__name__}")
+    return freeze(value, where)

@@ -1,0 +1,216 @@
+"""Missions as plugin authors write them, and as the registry hands them out.
+
+An author describes a mission with :class:`Mission`: its name, a one-line
+description, the params it declares (:class:`Param`) and a ``plan`` function
+turning validated params into steps. The registry wraps each one in a
+:class:`MissionRegistryEntry` that also records where it came from and knows
+how to validate params and build the workflow, failing closed when a plan
+would break the Anti-Failure limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import AntiFailurePlanningError, MissionParamsError
+from .jsonvalue import FrozenMap, freeze, freeze_mapping, thaw
+from .limits import anti_failure_problem
+from .workflow import StepSpec, WorkflowDefinition
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+"""Marks a :class:`Param` without a default: callers must give it."""
+
+_TYPE_WORDS: dict[type, str] = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "an object",
+}
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def _matches_type(value: Any, expected: type) -> bool:
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expected is list:
+        return isinstance(value, (list, tuple))
+    if expected is dict:
+        return isinstance(value, Mapping)
+    return isinstance(value, expected)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a mission declares, with its type, default and bounds.
+
+    ``check`` may add a rule the fields cannot express: it receives the value
+    and raises ``ValueError`` with a message saying what is expected.
+    """
+
+    name: str
+    type: type = str
+    default: Any = REQUIRED
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+    check: Callable[[Any], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in _TYPE_WORDS:
+            raise TypeError(f"Param {self.name!r}: type must be one of str, int, float, bool, list, dict")
+        if self.choices is not None:
+            object.__setattr__(self, "choices", tuple(self.choices))
+        if self.default is not REQUIRED:
+            object.__setattr__(self, "default", freeze(self.default, f"default of param {self.name!r}"))
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        """A short human description of what the param accepts."""
+        words = _TYPE_WORDS[self.type]
+        if self.choices is not None:
+            words = "one of " + ", ".join(repr(choice) for choice in self.choices)
+        if self.minimum is not None and self.maximum is not None:
+            words += f" from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            words += f" >= {self.minimum:g}"
+        elif self.maximum is not None:
+            words += f" <= {self.maximum:g}"
+        return words
+
+    def validate(self, value: Any, mission: str) -> Any:
+        """Return ``value`` if it is acceptable, else raise :class:`MissionParamsError`."""
+        if value is None and self.default is None:
+            return None
+        fits = _matches_type(value, self.type)
+        if fits and self.choices is not None:
+            fits = value in self.choices
+        if fits and self.minimum is not None:
+            fits = value >= self.minimum
+        if fits and self.maximum is not None:
+            fits = value <= self.maximum
+        if not fits:
+            raise MissionParamsError(
+                f"mission {mission!r}: param {self.name!r} must be {self.describe()}, got {thaw(value)!r}"
+            )
+        if self.check is not None:
+            try:
+                self.check(value)
+            except ValueError as exc:
+                raise MissionParamsError(f"mission {mission!r}: param {self.name!r}: {exc}") from None
+        return value
+
+
+PlanFunction = Callable[[Mapping[str, Any]], Sequence[StepSpec]]
+
+
+@dataclass(frozen=True)
+class Mission:
+    """What a plugin registers: a named, described, parameterised plan.
+
+    ``plan(params)`` receives the validated params (declared ones with their
+    defaults filled in, undeclared ones as given, all read-only) and returns
+    the steps. It must be pure: the same params always give the same steps.
+    """
+
+    name: str
+    description: str
+    plan: PlanFunction
+    params: Sequence[Param] = ()
+    workflow_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ValueError(
+                f"mission name {self.name!r} must start with a letter and use only letters, digits, '_', '.', '-'"
+            )
+        if not isinstance(self.description, str) or not self.description.strip():
+            raise ValueError(f"mission {self.name!r} needs a one-line description")
+        if not callable(self.plan):
+            raise TypeError(f"mission {self.name!r}: plan must be callable")
+        params = tuple(self.params)
+        for param in params:
+            if not isinstance(param, Param):
+                raise TypeError(f"mission {self.name!r}: params must be Param objects, got {type(param).__name__}")
+        names = [param.name for param in params]
+        if len(set(names)) != len(names):
+            raise ValueError(f"mission {self.name!r} declares a param twice: {names}")
+        object.__setattr__(self, "params", params)
+        object.__setattr__(self, "description", self.description.strip().splitlines()[0])
+        if self.workflow_id is None:
+            object.__setattr__(self, "workflow_id", "wf-" + self.name.replace("_", "-"))
+
+
+@dataclass(frozen=True)
+class MissionRegistryEntry:
+    """A mission as the registry knows it: the author's definition plus its origin."""
+
+    name: str
+    description: str
+    distribution: str
+    version: str
+    mission: Mission
+    plugin: str = ""
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        return tuple(self.mission.params)
+
+    def validate(self, params: Mapping[str, Any] | None = None) -> FrozenMap:
+        """Check ``params`` and return them resolved: declared params with defaults
+        filled in, undeclared ones kept as given (they are tolerated, and kept
+        for traceability)."""
+        given = freeze_mapping(params, f"params of mission {self.name!r}")
+        resolved: dict[str, Any] = dict(given)
+        for param in self.mission.params:
+            if param.name in given:
+                resolved[param.name] = param.validate(given[param.name], self.name)
+            elif param.required:
+                raise MissionParamsError(
+                    f"mission {self.name!r} needs param {param.name!r} ({param.describe()}); "
+                    f"pass it as {param.name}=..."
+                )
+            else:
+                resolved[param.name] = param.default
+        return FrozenMap._trusted(resolved)
+
+    def build(self, params: Mapping[str, Any] | None = None) -> WorkflowDefinition:
+        """Validate ``params``, plan the steps and return the workflow.
+
+        Raises :class:`AntiFailurePlanningError` rather than truncating when
+        the plan would exceed the limits.
+        """
+        given = freeze_mapping(params, f"params of mission {self.name!r}")
+        resolved = self.validate(given)
+        declared = {param.name for param in self.mission.params}
+        workflow = WorkflowDefinition(
+            id=self.mission.workflow_id or self.name,
+            name=self.name,
+            steps=tuple(self.mission.plan(resolved)),
+            metadata={
+                "mission_type": self.name,
+                "params": given,
+                "resolved_params": {key: value for key, value in resolved.items() if key in declared},
+            },
+        )
+        problem = anti_failure_problem(workflow.id, workflow.steps)
+        if problem is not None:
+            raise AntiFailurePlanningError(f"mission {self.name!r} cannot be planned: {problem}")
+        return workflow

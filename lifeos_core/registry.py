@@ -1,0 +1,49 @@
+"""The mission registry as callers use it: list, look up, run.
+
+The missions themselves come from plugins (see :mod:`lifeos_core.plugins`);
+these functions read whichever registry is active.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .builder import MissionSpec, build_workflow
+from .clock import Clock, FixedClock
+from .engine import ExecutionContext, OrchestrationResult, Orchestrator
+from .mission import MissionRegistryEntry
+from .plugins import active_registry
+
+
+def list_missions() -> list[str]:
+    """The names of the missions that can be run, sorted."""
+    return active_registry().mission_names()
+
+
+def get_mission(name: str) -> MissionRegistryEntry:
+    """The registry entry for ``name``; raises :class:`UnknownMissionError`
+    (listing the known missions) when no plugin provides it."""
+    return active_registry().mission(name)
+
+
+def run_mission(
+    mission_name: str,
+    params: Mapping[str, Any] | None = None,
+    initial_state: Mapping[str, Any] | None = None,
+    *,
+    approvals: Mapping[str, bool] | None = None,
+    clock: Clock | None = None,
+) -> OrchestrationResult:
+    """Plan ``mission_name`` with ``params`` and run it on ``initial_state``.
+
+    ``approvals`` decides human steps by id; ``clock`` is the run's time
+    (a fixed logical clock when omitted, so the run is reproducible).
+    """
+    workflow = build_workflow(MissionSpec(type=mission_name, params=params))
+    context = ExecutionContext(
+        initial_state=initial_state,
+        approvals=approvals,
+        clock=clock if clock is not None else FixedClock(),
+    )
+    return Orchestrator().run_workflow(workflow, context)

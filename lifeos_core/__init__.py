@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from .builder import MissionSpec, build_workflow
 from .clock import EPOCH, Clock, FixedClock
+from .config import (
+    TestPlan,
+    load_test_plan,
+    parse_expectations_definition,
+    parse_suite_definition,
+    parse_test_plan,
+    run_test_run_from_config,
+)
 from .engine import ExecutionContext, OrchestrationResult, Orchestrator, StepContext
 from .errors import (
     AntiFailurePlanningError,
     AntiFailureViolation,
+    ConfigError,
+    DefinitionError,
     EnvelopeViolation,
     LifeosError,
     MissionParamsError,
@@ -21,6 +31,14 @@ from .errors import (
     UnknownMissionError,
     WorkflowInputError,
 )
+from .expectations import (
+    ExpectationResult,
+    MissionExpectation,
+    SuiteExpectationsDefinition,
+    SuiteExpectationsResult,
+    evaluate_expectations,
+)
+from .harness import MissionCall, ScenarioDefinition, ScenarioResult, run_scenario
 from .hashing import canonical_json, stable_hash
 from .hookspecs import hookimpl
 from .jsonvalue import FrozenMap
@@ -28,6 +46,8 @@ from .limits import MAX_HUMAN_STEPS, MAX_STEPS
 from .mission import REQUIRED, Mission, MissionRegistryEntry, Param
 from .plugins import Registry, load_registry, reload_plugins, use_registry
 from .registry import get_mission, list_missions, run_mission
+from .suite import ScenarioSuiteDefinition, ScenarioSuiteResult, run_suite
+from .testrun import TestRunResult, aggregate_test_run, run_test_run
 from .version import __version__
 from .workflow import StepSpec, WorkflowDefinition
 
@@ -35,15 +55,20 @@ __all__ = [
     "AntiFailurePlanningError",
     "AntiFailureViolation",
     "Clock",
+    "ConfigError",
+    "DefinitionError",
     "EPOCH",
     "EnvelopeViolation",
     "ExecutionContext",
+    "ExpectationResult",
     "FixedClock",
     "FrozenMap",
     "LifeosError",
     "MAX_HUMAN_STEPS",
     "MAX_STEPS",
     "Mission",
+    "MissionCall",
+    "MissionExpectation",
     "MissionParamsError",
     "MissionRegistryEntry",
     "MissionSpec",
@@ -54,21 +79,39 @@ __all__ = [
     "PluginConflictError",
     "REQUIRED",
     "Registry",
+    "ScenarioDefinition",
+    "ScenarioResult",
+    "ScenarioSuiteDefinition",
+    "ScenarioSuiteResult",
     "StepContext",
     "StepFailed",
     "StepSpec",
+    "SuiteExpectationsDefinition",
+    "SuiteExpectationsResult",
+    "TestPlan",
+    "TestRunResult",
     "UnknownMissionError",
     "WorkflowDefinition",
     "WorkflowInputError",
     "__version__",
+    "aggregate_test_run",
     "build_workflow",
     "canonical_json",
+    "evaluate_expectations",
     "get_mission",
     "hookimpl",
     "list_missions",
     "load_registry",
+    "load_test_plan",
+    "parse_expectations_definition",
+    "parse_suite_definition",
+    "parse_test_plan",
     "reload_plugins",
     "run_mission",
+    "run_scenario",
+    "run_suite",
+    "run_test_run",
+    "run_test_run_from_config",
     "stable_hash",
     "use_registry",
 ]

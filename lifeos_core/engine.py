@@ -26,6 +26,7 @@ from .errors import (
 from .hashing import stable_hash
 from .jsonvalue import FrozenMap, freeze, freeze_mapping, thaw
 from .limits import anti_failure_problem
+from .record import FrozenRecord
 from .workflow import HUMAN, STEP_KINDS, StepSpec, WorkflowDefinition
 
 Operation = Callable[[dict, dict, "StepContext"], Mapping[str, Any]]
@@ -67,18 +68,23 @@ class ExecutionContext:
 
 @dataclass(frozen=True)
 class StepContext:
-    """What an operation may know about its run besides state and payload."""
+    """What an operation may know about its run besides state and payload.
+
+    ``params`` are the mission params the workflow was planned with (its
+    ``metadata["resolved_params"]``; empty for hand-built workflows).
+    """
 
     workflow_id: str
     step_id: str
     clock: Clock
+    params: Mapping[str, Any] = field(default_factory=FrozenMap)
 
     def now(self) -> datetime:
         """The run's time: the only sanctioned source of time for an operation."""
         return self.clock.now()
 
 
-class OrchestrationResult:
+class OrchestrationResult(FrozenRecord):
     """The frozen outcome of a run.
 
     ``executed_steps`` (a list of immutable step snapshots), ``final_state``,
@@ -86,7 +92,7 @@ class OrchestrationResult:
     access, so nothing a caller does to them can alter the record.
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_hash")
 
     def __init__(
         self,
@@ -113,6 +119,7 @@ class OrchestrationResult:
                 freeze_mapping(receipt, "receipt"),
             ),
         )
+        object.__setattr__(self, "_hash", None)
 
     @property
     def id(self) -> str:
@@ -159,25 +166,21 @@ class OrchestrationResult:
             "receipt": self.receipt,
         }
 
+    def result_hash(self) -> str:
+        """The canonical hash of :meth:`to_dict`: the fingerprint of the whole result.
+
+        Computed once; the harness composes scenario and suite hashes from it.
+        """
+        if self._hash is None:
+            object.__setattr__(self, "_hash", stable_hash(self.to_dict()))
+        return self._hash  # type: ignore[return-value]
+
     def receipt_hash(self) -> str:
         """The canonical hash of the receipt: a short fingerprint of the run."""
         return stable_hash(self._fields[7])
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("OrchestrationResult is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("OrchestrationResult is immutable")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (OrchestrationResult, self._fields)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, OrchestrationResult):
-            return NotImplemented
-        return self._fields == other._fields
-
-    __hash__ = None  # type: ignore[assignment]
+    def _arguments(self) -> tuple[Any, ...]:
+        return self._fields
 
     def __repr__(self) -> str:
         state = "success" if self.success else f"failed at {self.failed_step_id!r}"
@@ -283,6 +286,8 @@ class _Run:
         self.human_status: dict[str, str] = {step.id: NOT_REACHED for step in workflow.human_steps}
         self.failed_step_id: str | None = None
         self.error_message: str | None = None
+        params = workflow.metadata.get("resolved_params")
+        self.params: FrozenMap = params if isinstance(params, FrozenMap) else FrozenMap()
 
     def execute(self) -> OrchestrationResult:
         start_time = format_instant(self.context.clock.now())
@@ -345,7 +350,7 @@ class _Run:
 
     def _runtime(self, step: StepSpec) -> bool:
         operation = self.operations[step.operation]  # type: ignore[index]
-        step_context = StepContext(self.workflow.id, step.id, self.context.clock)
+        step_context = StepContext(self.workflow.id, step.id, self.context.clock, self.params)
         try:
             returned = operation(thaw(self.state), thaw(step.payload), step_context)
             if not isinstance(returned, Mapping):
@@ -354,13 +359,30 @@ class _Run:
                     "an operation must return the new state as a dict"
                 )
             new_state = freeze_mapping(returned, f"state returned by step {step.id!r}")
-        except (StepFailed, NotJSONError) as exc:
-            self._record(step, FAILED, None)
-            return self._fail(step, f"step {step.id!r} failed: {exc}")
+        except StepFailed as exc:
+            return self._step_failed(step, f"step {step.id!r} failed: {exc}", exc.state)
+        except NotJSONError as exc:
+            return self._step_failed(step, f"step {step.id!r} failed: {exc}")
         except Exception as exc:  # an operation's own error ends the run, never the process
-            self._record(step, FAILED, None)
-            return self._fail(step, f"step {step.id!r} failed: {type(exc).__name__}: {exc}")
-        output_hash = stable_hash(new_state)
-        self._record(step, COMPLETED, output_hash)
-        self.state, self.state_hash = new_state, output_hash
+            return self._step_failed(step, f"step {step.id!r} failed: {type(exc).__name__}: {exc}")
+        self._advance(step, COMPLETED, new_state)
         return True
+
+    def _step_failed(self, step: StepSpec, message: str, reported: Any = None) -> bool:
+        """End the run at ``step``; keep the state it reported, if it reported a valid one."""
+        new_state = None
+        if reported is not None:
+            try:
+                new_state = freeze_mapping(reported, f"state reported by failing step {step.id!r}")
+            except NotJSONError as exc:
+                message += f" (the state it reported was discarded: {exc})"
+        if new_state is None:
+            self._record(step, FAILED, None)
+        else:
+            self._advance(step, FAILED, new_state)
+        return self._fail(step, message)
+
+    def _advance(self, step: StepSpec, status: str, new_state: FrozenMap) -> None:
+        output_hash = stable_hash(new_state)
+        self._record(step, status, output_hash)
+        self.state, self.state_hash = new_state, output_hash

@@ -55,10 +55,30 @@ class PluginConflictError(LifeosError):
     """Two plugins register the same mission or operation name."""
 
 
+class DefinitionError(LifeosError, ValueError):
+    """A scenario, suite or expectation was defined with invalid values."""
+
+
+class ConfigError(LifeosError, ValueError):
+    """A test plan (a config mapping or file) is malformed.
+
+    The message names the location of the problem (``scenarios[1].missions[0]``)
+    and, for files, the file and (where the parser gives one) the line.
+    """
+
+
 class StepFailed(Exception):
     """Raised by an operation to fail its step with a plain reason.
 
     The engine turns it into ``error_message = "step '<id>' failed: <reason>"``;
     any other exception an operation raises is reported with its type name too.
     It is not a :class:`LifeosError`: it never escapes a run.
+
+    ``state`` lets an operation fail *and* report what it found (a test report
+    with its verdict, say): it becomes the run's final state, checked like any
+    returned state. Without it the final state is the one before the step.
     """
+
+    def __init__(self, reason: str, *, state: dict | None = None) -> None:
+        super().__init__(reason)
+        self.state = state

@@ -15,13 +15,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import LifeosError
+from .errors import ConfigError
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 SUFFIXES = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".toml": "TOML"}
 
 
-class InputFileError(LifeosError, ValueError):
+class InputFileError(ConfigError):
     """A data file is missing, unreadable, too large or not valid for its format."""
 
 

@@ -24,7 +24,10 @@ _SCALARS = (str, bool, type(None))
 
 
 class FrozenMap(Mapping):
-    """A read-only mapping holding checked, frozen JSON values.
+    """A read-only mapping.
+
+    :func:`freeze` fills it with checked, frozen JSON values; result objects
+    use it (through :func:`readonly`) to hold their parts by name.
 
     Unlike ``types.MappingProxyType`` it can be pickled and deep-copied (a
     deep copy of something immutable is the thing itself), so results can be
@@ -94,6 +97,13 @@ def freeze(value: Any, where: str = "value") -> Any:
     non-string keys, NaN or infinite floats, integers beyond 2**53 - 1, strings
     that are not valid Unicode, sets, bytes, dates and other objects.
     """
+    try:
+        return _freeze(value, where)
+    except RecursionError:
+        raise NotJSONError(f"{where} is nested too deeply to be a JSON value") from None
+
+
+def _freeze(value: Any, where: str) -> Any:
     if isinstance(value, FrozenMap):
         return value
     if isinstance(value, _SCALARS):
@@ -117,10 +127,10 @@ def freeze(value: Any, where: str = "value") -> Any:
                     f"{where} has the key {key!r} of type {type(key).__name__}; JSON object keys must be strings"
                 )
             _check_text(key, where)
-            frozen[str(key)] = freeze(item, _describe(where, key))
+            frozen[str(key)] = _freeze(item, _describe(where, key))
         return FrozenMap._trusted(frozen)
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(item, _describe(where, index)) for index, item in enumerate(value))
+        return tuple(_freeze(item, _describe(where, index)) for index, item in enumerate(value))
     raise NotJSONError(
         f"{where} is a {type(value).__module__}.{type(value).__qualname__}, not a JSON value "
         "(use a string, number, boolean, null, list or object)"
@@ -154,6 +164,12 @@ def thaw(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [thaw(item) for item in value]
     return value
+
+
+def readonly(items: Mapping[str, Any]) -> FrozenMap:
+    """A read-only copy of ``items`` whose values are kept as they are (not
+    checked as JSON): for mappings of result objects."""
+    return FrozenMap._trusted(dict(items))
 
 
 def freeze_mapping(value: Mapping[str, Any] | None, where: str) -> FrozenMap:

@@ -199,7 +199,6 @@ class MissionRegistryEntry:
         """
         given = freeze_mapping(params, f"params of mission {self.name!r}")
         resolved = self.validate(given)
-        declared = {param.name for param in self.mission.params}
         workflow = WorkflowDefinition(
             id=self.mission.workflow_id or self.name,
             name=self.name,
@@ -207,7 +206,7 @@ class MissionRegistryEntry:
             metadata={
                 "mission_type": self.name,
                 "params": given,
-                "resolved_params": {key: value for key, value in resolved.items() if key in declared},
+                "resolved_params": resolved,
             },
         )
         problem = anti_failure_problem(workflow.id, workflow.steps)

@@ -59,7 +59,7 @@ def test_a_mission_builds_a_workflow_with_its_id_and_traceable_metadata():
     assert workflow.to_dict()["metadata"] == {
         "mission_type": "repeat",
         "params": {"times": 2, "ticket": "OPS-1"},
-        "resolved_params": {"times": 2, "label": None, "mode": "plain", "ratio": 0.5, "pairs": 2},
+        "resolved_params": {"times": 2, "ticket": "OPS-1", "label": None, "mode": "plain", "ratio": 0.5, "pairs": 2},
     }
 
 

@@ -1,9 +1,16 @@
-"""The ``run_tests`` mission: plan a declared test suite and record what it runs.
+"""The ``run_tests`` mission: run a declared test plan and record its verdict.
 
-Three runtime steps: ``tests-discover`` checks the inline suite and lists its
-scenarios and mission calls, ``tests-execute`` records the calls in the order
-they would run, and ``tests-report`` writes the counts and the verdict. The
-suite arrives in params, already parsed: the mission does no file I/O.
+Three runtime steps, all reading the plan from the mission's params (it arrives
+already parsed; the mission does no file I/O):
+
+- ``tests-discover`` checks the plan (shape, known missions, their params and
+  limits; a plan that calls ``run_tests`` itself is refused) and lists it;
+- ``tests-execute`` runs the suite through the lifeos harness and keeps the
+  serialised results and the ``suite_hash``;
+- ``tests-report`` judges the expectations, writes the verdict, counts and
+  ``test_run_hash`` (the same hash ``run_test_run`` gives for this plan) and
+  drops the bulky results. A failing plan fails the mission here, naming the
+  failed expectation ids, with the verdict still recorded in the state.
 """
 
 from __future__ import annotations
@@ -11,77 +18,122 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from lifeos_core import Mission, Param, StepContext, StepFailed, StepSpec, hookimpl
+from lifeos_core import (
+    ConfigError,
+    LifeosError,
+    Mission,
+    MissionSpec,
+    Param,
+    StepContext,
+    StepFailed,
+    StepSpec,
+    TestPlan,
+    build_workflow,
+    hookimpl,
+    parse_test_plan,
+    run_suite,
+)
+from lifeos_core.expectations import finder_for_dicts, judge_all
+from lifeos_core.testrun import hash_test_run
 
 NAME = "run_tests"
 
 
-def _read_suite(suite: Any) -> list[dict[str, Any]]:
-    """The scenarios of an inline suite as ``{"scenario", "missions"}`` records."""
+def _plan(context: StepContext) -> TestPlan:
+    suite = context.params.get("suite")
     if suite is None:
-        return []
-    if not isinstance(suite, dict):
-        raise StepFailed(f"param 'suite' must be an object with 'suite_name' and 'scenarios', got {type(suite).__name__}")
-    scenarios = suite.get("scenarios", [])
-    if not isinstance(scenarios, list):
-        raise StepFailed("suite.scenarios must be a list")
-    planned = []
-    for index, scenario in enumerate(scenarios):
-        where = f"suite.scenarios[{index}]"
-        if not isinstance(scenario, dict) or not isinstance(scenario.get("scenario_name"), str):
-            raise StepFailed(f"{where} must be an object with a 'scenario_name' string")
-        missions = scenario.get("missions", [])
-        if not isinstance(missions, list):
-            raise StepFailed(f"{where}.missions must be a list")
-        names = []
-        for position, call in enumerate(missions):
-            if not isinstance(call, dict) or not isinstance(call.get("name"), str):
-                raise StepFailed(f"{where}.missions[{position}] must be an object with a 'name' string")
-            names.append(call["name"])
-        planned.append({"scenario": scenario["scenario_name"], "missions": names})
-    return planned
+        suite = {"suite_name": context.params.get("target", "default"), "scenarios": []}
+    try:
+        return parse_test_plan(suite, context.params.get("expectations"))
+    except ConfigError as exc:
+        raise StepFailed(f"the test plan is invalid: {exc}") from None
+
+
+def _record(state: dict[str, Any]) -> dict[str, Any]:
+    record = state.get("run_tests")
+    if not isinstance(record, dict):
+        raise StepFailed("state 'run_tests' is missing: run tests-discover first")
+    return record
 
 
 def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Check the suite and list its scenarios and mission calls."""
-    suite = payload.get("suite")
-    planned = _read_suite(suite)
+    """Check the plan and list its scenarios, mission calls and expectations."""
+    plan = _plan(context)
+    calls = 0
+    for index, scenario in enumerate(plan.suite.scenarios):
+        for position, call in enumerate(scenario.missions):
+            where = f"scenarios[{index}].missions[{position}] (mission {call.name!r})"
+            if call.name == NAME:
+                raise StepFailed(f"{where}: a test plan may not run {NAME} itself (no recursion)")
+            try:
+                build_workflow(MissionSpec(call.name, call.params))
+            except LifeosError as exc:
+                raise StepFailed(f"{where}: {exc}") from None
+            calls += 1
     state["run_tests"] = {
-        "target": payload.get("target"),
-        "suite_name": suite.get("suite_name") if isinstance(suite, dict) else None,
-        "planned": planned,
+        "target": context.params.get("target"),
+        "suite_name": plan.suite.suite_name,
+        "scenarios": [scenario.scenario_name for scenario in plan.suite.scenarios],
+        "mission_calls": calls,
+        "expectations": len(plan.expectations.expectations),
     }
     return state
 
 
 def execute(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Record, in order, the mission calls the suite asks for."""
-    record = state.get("run_tests")
-    if not isinstance(record, dict):
-        raise StepFailed("there is nothing to execute: state 'run_tests' is missing (run tests-discover first)")
-    record["calls"] = [f"{item['scenario']}/{mission}" for item in record["planned"] for mission in item["missions"]]
+    """Run the suite and keep its serialised results for the report."""
+    record = _record(state)
+    suite_result = run_suite(_plan(context).suite)
+    record["suite_hash"] = suite_result.metadata["suite_hash"]
+    record["results"] = {
+        name: {key: result.to_dict() for key, result in scenario.mission_results.items()}
+        for name, scenario in suite_result.scenario_results.items()
+    }
+    record["missions_failed"] = sorted(
+        f"{name}/{key}"
+        for name, scenario in suite_result.scenario_results.items()
+        for key, result in scenario.mission_results.items()
+        if not result.success
+    )
     return state
 
 
 def report(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Write the counts and the verdict."""
-    record = state.get("run_tests")
-    if not isinstance(record, dict) or "calls" not in record:
-        raise StepFailed("there is nothing to report: run tests-discover and tests-execute first")
-    record["counts"] = {"scenarios": len(record["planned"]), "mission_calls": len(record["calls"])}
-    record["verdict"] = "planned"
+    """Judge the expectations and write the verdict; fail when any expectation failed."""
+    record = _record(state)
+    if "results" not in record:
+        raise StepFailed("there are no results to judge: run tests-execute first")
+    verdict = judge_all(_plan(context).expectations, finder_for_dicts(record.pop("results")))
+    failed = verdict.failed_ids
+    record.update(
+        {
+            "passed": verdict.passed,
+            "counts": {
+                "expectations": len(verdict.expectation_results),
+                "passed": len(verdict.expectation_results) - len(failed),
+                "failed": len(failed),
+            },
+            "failures": [
+                {"id": key, "message": verdict.expectation_results[key].details.get("message", "")} for key in failed
+            ],
+            "expectations_hash": verdict.metadata["expectations_hash"],
+            "test_run_hash": hash_test_run(record["suite_hash"], verdict.metadata["expectations_hash"], verdict.passed),
+        }
+    )
+    if failed:
+        raise StepFailed(f"{len(failed)} of {len(verdict.expectation_results)} expectations failed: "
+                         f"{', '.join(failed)}", state=state)
     return state
 
 
 def plan(params: Mapping[str, Any]) -> list[StepSpec]:
-    common = {"target": params["target"], "suite": params["suite"]}
     return [
         StepSpec("tests-discover", "runtime", {
-            "operation": "run_tests.discover", "description": "Check the suite and list what it runs", **common}),
+            "operation": "run_tests.discover", "description": "Check the plan and list what it runs"}),
         StepSpec("tests-execute", "runtime", {
-            "operation": "run_tests.execute", "description": "Record the mission calls in order"}),
+            "operation": "run_tests.execute", "description": "Run the suite through the harness"}),
         StepSpec("tests-report", "runtime", {
-            "operation": "run_tests.report", "description": "Write the counts and the verdict"}),
+            "operation": "run_tests.report", "description": "Judge the expectations and record the verdict"}),
     ]
 
 
@@ -91,7 +143,9 @@ MISSION = Mission(
     plan=plan,
     params=(
         Param("target", str, default="default", help="a name for what the plan tests"),
-        Param("suite", dict, default=None, help="the suite, inline: suite_name and scenarios"),
+        Param("suite", dict, default=None,
+              help="the plan: suite_name, scenarios (with inline expectations) and optional expectations"),
+        Param("expectations", dict, default=None, help="more expectations: {expectations: [...]}"),
     ),
 )
 

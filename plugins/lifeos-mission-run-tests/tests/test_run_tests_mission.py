@@ -1,4 +1,4 @@
-"""The run_tests pack: check a declared suite and record what it runs."""
+"""The run_tests pack: a test plan run inside a mission, with its verdict in the state."""
 
 from __future__ import annotations
 
@@ -7,20 +7,54 @@ import re
 import pytest
 
 import lifeos_mission_run_tests
-from lifeos_core import MissionParamsError, MissionSpec, build_workflow, load_registry, run_mission, use_registry
+from lifeos_core import (
+    Mission,
+    MissionParamsError,
+    MissionSpec,
+    Param,
+    StepSpec,
+    build_workflow,
+    hookimpl,
+    load_registry,
+    parse_test_plan,
+    run_mission,
+    stable_hash,
+    use_registry,
+)
+
+
+class Greeter:
+    """A stand-in mission pack for the plans below."""
+
+    @hookimpl
+    def lifeos_register_missions(self, register):
+        register(Mission(
+            "greet", "Greet someone.",
+            lambda params: [StepSpec("greet", "runtime", {"operation": "set", "values": {"greeting": f"hi {params['who']}"}})],
+            params=(Param("who", str, default="you"),),
+        ))
+
 
 SUITE = {
-    "suite_name": "smoke",
+    "suite_name": "greetings",
     "scenarios": [
-        {"scenario_name": "morning", "missions": [{"name": "daily_loop"}, {"name": "echo", "params": {"m": 1}}]},
-        {"scenario_name": "quiet", "missions": []},
+        {
+            "scenario_name": "ada",
+            "missions": [{"name": "greet", "params": {"who": "Ada"}}],
+            "expectations": [{"id": "says-hi", "mission_name": "greet", "path": "final_state.greeting", "op": "eq",
+                              "expected": "hi Ada"}],
+        },
+        {"scenario_name": "default", "missions": [{"name": "greet"}]},
     ],
 }
+MORE = {"expectations": [{"id": "default-who", "scenario_name": "default", "mission_name": "greet",
+                          "path": "final_state.greeting", "op": "eq", "expected": "hi you"}]}
 
 
 @pytest.fixture(autouse=True)
-def only_this_pack():
-    with use_registry(load_registry({"run_tests": lifeos_mission_run_tests}, discover=False)):
+def installed():
+    plugins = {"run_tests": lifeos_mission_run_tests, "greeter": Greeter()}
+    with use_registry(load_registry(plugins, discover=False)):
         yield
 
 
@@ -28,45 +62,70 @@ def test_the_plan_has_discover_execute_report():
     workflow = build_workflow(MissionSpec("run_tests", {"target": "runtime"}))
     assert workflow.id == "wf-run-tests"
     assert [step.id for step in workflow.steps] == ["tests-discover", "tests-execute", "tests-report"]
-    assert workflow.metadata["mission_type"] == "run_tests"
 
 
-def test_a_suite_is_recorded_with_its_calls_and_counts():
-    result = run_mission("run_tests", {"target": "nightly", "suite": SUITE})
+def test_a_passing_plan_records_its_verdict_and_the_same_hash_as_the_harness():
+    result = run_mission("run_tests", {"target": "nightly", "suite": SUITE, "expectations": MORE})
     assert result.success is True
-    assert result.final_state["run_tests"] == {
-        "target": "nightly",
-        "suite_name": "smoke",
-        "planned": [{"scenario": "morning", "missions": ["daily_loop", "echo"]}, {"scenario": "quiet", "missions": []}],
-        "calls": ["morning/daily_loop", "morning/echo"],
-        "counts": {"scenarios": 2, "mission_calls": 2},
-        "verdict": "planned",
-    }
+    record = result.final_state["run_tests"]
+    assert record["passed"] is True
+    assert record["counts"] == {"expectations": 2, "passed": 2, "failed": 0}
+    assert (record["target"], record["suite_name"], record["scenarios"]) == ("nightly", "greetings", ["ada", "default"])
+    assert record["mission_calls"] == 2 and record["missions_failed"] == []
+    assert "results" not in record
+    direct = parse_test_plan(SUITE, MORE).run()
+    assert record["test_run_hash"] == direct.metadata["test_run_hash"]
+    assert record["suite_hash"] == direct.metadata["suite_hash"]
 
 
-def test_without_a_suite_the_plan_is_empty():
-    record = run_mission("run_tests").final_state["run_tests"]
-    assert record["target"] == "default"
-    assert record["counts"] == {"scenarios": 0, "mission_calls": 0}
+def test_a_failing_plan_fails_at_the_report_listing_the_failures():
+    wrong = {"expectations": [
+        {"id": "wrong-name", "scenario_name": "ada", "mission_name": "greet", "path": "final_state.greeting", "op": "eq", "expected": "hi Bob"},
+        {"id": "no-such-scenario", "scenario_name": "zed", "mission_name": "greet", "path": "success", "op": "exists"},
+    ]}
+    result = run_mission("run_tests", {"suite": SUITE, "expectations": wrong})
+    assert result.success is False
+    assert result.failed_step_id == "tests-report"
+    assert result.error_message == "step 'tests-report' failed: 2 of 3 expectations failed: wrong-name, no-such-scenario"
+    record = result.final_state["run_tests"]
+    assert record["passed"] is False
+    assert record["failures"][0] == {"id": "wrong-name", "message": 'expected final_state.greeting == "hi Bob", got "hi Ada"'}
+    assert result.lineage[-1]["output_hash"] == stable_hash(result.final_state)
 
 
 @pytest.mark.parametrize(
     ("suite", "message"),
     [
-        ({"scenarios": "all"}, "suite.scenarios must be a list"),
-        ({"scenarios": [{"missions": []}]}, r"suite.scenarios\[0\] must be an object with a 'scenario_name' string"),
-        ({"scenarios": [{"scenario_name": "s", "missions": [{"params": {}}]}]},
-         r"suite.scenarios\[0\].missions\[0\] must be an object with a 'name' string"),
+        ({"scenarios": []}, "the test plan is invalid: Missing required field 'suite_name'"),
+        ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"params": {}}]}]},
+         r"the test plan is invalid: scenarios\[0\].missions\[0\]: Missing required field 'name'"),
+        ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "run_tests"}]}]},
+         r"scenarios\[0\].missions\[0\] \(mission 'run_tests'\): a test plan may not run run_tests itself"),
+        ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "gret"}]}]},
+         r"scenarios\[0\].missions\[0\] \(mission 'gret'\): unknown mission 'gret' \(did you mean 'greet'\?\)"),
+        ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "greet", "params": {"who": 1}}]}]},
+         r"mission 'greet': param 'who' must be a string, got 1"),
     ],
 )
-def test_a_malformed_suite_fails_discovery_naming_the_place(suite, message):
+def test_a_bad_plan_is_refused_before_anything_runs(suite, message):
     result = run_mission("run_tests", {"suite": suite})
     assert result.success is False
     assert result.failed_step_id == "tests-discover"
-    assert result.error_message.startswith("step 'tests-discover' failed: ")
-    assert re.search(message, result.error_message)
+    assert re.search(message, result.error_message), result.error_message
+    assert [step.id for step in result.executed_steps] == ["tests-discover"]
+
+
+def test_without_a_suite_the_plan_is_empty_and_passes():
+    record = run_mission("run_tests", {"target": "runtime"}).final_state["run_tests"]
+    assert (record["suite_name"], record["passed"], record["counts"]["expectations"]) == ("runtime", True, 0)
 
 
 def test_the_suite_param_must_be_an_object():
     with pytest.raises(MissionParamsError, match="param 'suite' must be an object"):
         run_mission("run_tests", {"suite": ["not", "an", "object"]})
+
+
+def test_runs_are_deterministic():
+    first = run_mission("run_tests", {"suite": SUITE})
+    second = run_mission("run_tests", {"suite": SUITE})
+    assert stable_hash(first.to_dict()) == stable_hash(second.to_dict())

@@ -1,0 +1,97 @@
+"""Suites: named collections of scenarios, run in order into one result.
+
+Results are keyed by scenario name. Two scenarios with the same name are
+allowed and the later one's result is the one kept: a deterministic rule that
+callers rely on to override a scenario. Give scenarios distinct names when
+both results matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import DefinitionError
+from .harness import ScenarioDefinition, ScenarioResult, run_scenario
+from .hashing import stable_hash
+from .jsonvalue import freeze_mapping, readonly
+from .record import FrozenRecord
+
+
+@dataclass(frozen=True)
+class ScenarioSuiteDefinition:
+    """A named, ordered collection of scenarios."""
+
+    suite_name: str
+    scenarios: Sequence[ScenarioDefinition] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.suite_name, str) or not self.suite_name:
+            raise DefinitionError(f"suite_name must be a non-empty string, got {self.suite_name!r}")
+        if isinstance(self.scenarios, (str, bytes, Mapping)) or not isinstance(self.scenarios, Sequence):
+            raise DefinitionError(f"scenarios of suite {self.suite_name!r} must be a list of ScenarioDefinition")
+        scenarios = tuple(self.scenarios)
+        for scenario in scenarios:
+            if not isinstance(scenario, ScenarioDefinition):
+                raise DefinitionError(
+                    f"scenarios of suite {self.suite_name!r} must be ScenarioDefinition objects, "
+                    f"got {type(scenario).__name__}"
+                )
+        object.__setattr__(self, "scenarios", scenarios)
+
+
+class ScenarioSuiteResult(FrozenRecord):
+    """The frozen outcome of a suite: scenario results by name, and metadata."""
+
+    __test__ = False
+    __slots__ = ("suite_name", "scenario_results", "metadata")
+    _args = __slots__
+
+    def __init__(
+        self,
+        suite_name: str,
+        scenario_results: Mapping[str, ScenarioResult],
+        metadata: Mapping[str, Any],
+    ) -> None:
+        self._init(
+            suite_name=suite_name,
+            scenario_results=readonly(scenario_results),
+            metadata=freeze_mapping(metadata, "suite metadata"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "suite_name": self.suite_name,
+            "scenario_results": {name: result.to_dict() for name, result in self.scenario_results.items()},
+            "metadata": dict(self.metadata),
+        }
+
+    def __repr__(self) -> str:
+        return f"<ScenarioSuiteResult {self.suite_name!r}: {len(self.scenario_results)} scenario(s)>"
+
+
+def suite_hash(suite_name: str, scenario_results: Mapping[str, ScenarioResult]) -> str:
+    """The hash of a suite's outcome, composed from its scenarios' hashes."""
+    return stable_hash(
+        {
+            "suite_name": suite_name,
+            "scenario_results": {
+                name: result.metadata["scenario_hash"] for name, result in scenario_results.items()
+            },
+        }
+    )
+
+
+def run_suite(defn: ScenarioSuiteDefinition) -> ScenarioSuiteResult:
+    """Run every scenario of ``defn`` in order; plan errors propagate."""
+    if not isinstance(defn, ScenarioSuiteDefinition):
+        raise DefinitionError(f"run_suite needs a ScenarioSuiteDefinition, got {type(defn).__name__}")
+    results: dict[str, ScenarioResult] = {}
+    for scenario in defn.scenarios:
+        results[scenario.scenario_name] = run_scenario(scenario)  # a repeated name: the last one wins
+    return ScenarioSuiteResult(
+        suite_name=defn.suite_name,
+        scenario_results=results,
+        metadata={"suite_name": defn.suite_name, "suite_hash": suite_hash(defn.suite_name, results)},
+    )

@@ -1,0 +1,93 @@
+"""Test runs: a suite run and the verdict of its expectations, as one record.
+
+``run_test_run`` runs the suite and judges it; ``aggregate_test_run`` combines
+a suite result and an expectations result someone already has. Both give the
+same :class:`TestRunResult` for the same inputs: ``passed`` is the
+expectations' verdict and ``test_run_hash`` covers both parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import DefinitionError
+from .expectations import SuiteExpectationsDefinition, SuiteExpectationsResult, evaluate_expectations
+from .hashing import stable_hash
+from .jsonvalue import freeze_mapping
+from .record import FrozenRecord
+from .suite import ScenarioSuiteDefinition, ScenarioSuiteResult, run_suite
+
+
+class TestRunResult(FrozenRecord):
+    """The frozen record of a test run."""
+
+    __test__ = False  # not a pytest test class, despite its name
+    __slots__ = ("suite_result", "expectations_result", "passed", "metadata")
+    _args = __slots__
+
+    def __init__(
+        self,
+        suite_result: ScenarioSuiteResult,
+        expectations_result: SuiteExpectationsResult,
+        passed: bool,
+        metadata: Mapping[str, Any],
+    ) -> None:
+        self._init(
+            suite_result=suite_result,
+            expectations_result=expectations_result,
+            passed=bool(passed),
+            metadata=freeze_mapping(metadata, "test run metadata"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "suite_result": self.suite_result.to_dict(),
+            "expectations_result": self.expectations_result.to_dict(),
+            "passed": self.passed,
+            "metadata": dict(self.metadata),
+        }
+
+    def __repr__(self) -> str:
+        return f"<TestRunResult {self.suite_result.suite_name!r} {'passed' if self.passed else 'failed'}>"
+
+
+def hash_test_run(suite_hash: str, expectations_hash: str, passed: bool) -> str:
+    """The hash of a whole test run, composed from its parts' hashes."""
+    return stable_hash({"suite_hash": suite_hash, "expectations_hash": expectations_hash, "passed": passed})
+
+
+def aggregate_test_run(
+    suite_result: ScenarioSuiteResult,
+    expectations_result: SuiteExpectationsResult,
+) -> TestRunResult:
+    """Combine a suite result and the verdict on its expectations."""
+    if not isinstance(suite_result, ScenarioSuiteResult):
+        raise DefinitionError(f"aggregate_test_run needs a ScenarioSuiteResult, got {type(suite_result).__name__}")
+    if not isinstance(expectations_result, SuiteExpectationsResult):
+        raise DefinitionError(
+            f"aggregate_test_run needs a SuiteExpectationsResult, got {type(expectations_result).__name__}"
+        )
+    suite_hash = suite_result.metadata["suite_hash"]
+    expectations_hash = expectations_result.metadata["expectations_hash"]
+    passed = expectations_result.passed
+    return TestRunResult(
+        suite_result=suite_result,
+        expectations_result=expectations_result,
+        passed=passed,
+        metadata={
+            "suite_name": suite_result.suite_name,
+            "suite_hash": suite_hash,
+            "expectations_hash": expectations_hash,
+            "test_run_hash": hash_test_run(suite_hash, expectations_hash, passed),
+        },
+    )
+
+
+def run_test_run(
+    suite_def: ScenarioSuiteDefinition,
+    expectations_def: SuiteExpectationsDefinition,
+) -> TestRunResult:
+    """Run ``suite_def``, judge it with ``expectations_def``, and record both."""
+    suite_result = run_suite(suite_def)
+    return aggregate_test_run(suite_result, evaluate_expectations(suite_result, expectations_def))

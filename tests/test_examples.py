@@ -1,0 +1,56 @@
+"""Every file in examples/ does what its comment promises, with the installed standard packs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from lifeos_core import load_test_plan
+from lifeos_core.cli import app
+from lifeos_core.files import read_data_file
+from lifeos_core.schema import load_schema
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+PLANS = {
+    "smoke.lifeos.yaml": (None, True, []),
+    "daily-plan.lifeos.yaml": (None, True, []),
+    "failing-plan.toml": (None, False, [
+        "message-mismatch", "path-that-does-not-exist", "numbers-and-text-do-not-compare",
+        "daily-loop-succeeds", "scenario-that-is-not-there",
+    ]),
+    "split/suite.json": ("split/expectations.json", True, []),
+}
+STATES = {"tasks.yaml": "daily_loop"}
+
+
+def test_every_example_is_covered_here():
+    files = {str(path.relative_to(EXAMPLES)) for path in EXAMPLES.rglob("*") if path.is_file()}
+    covered = set(PLANS) | {pair[0] for pair in PLANS.values() if pair[0]} | set(STATES)
+    assert files == covered
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_plan_examples_give_their_verdict(name):
+    expectations, passed, failing = PLANS[name]
+    plan = load_test_plan(EXAMPLES / name, EXAMPLES / expectations if expectations else None)
+    first, second = plan.run(), plan.run()
+    assert first.passed is passed
+    assert first.expectations_result.failed_ids == failing
+    assert first.metadata["test_run_hash"] == second.metadata["test_run_hash"]
+
+
+@pytest.mark.parametrize("name", sorted(PLANS))
+def test_plan_examples_match_the_schema(name):
+    jsonschema.validate(read_data_file(EXAMPLES / name), load_schema("plan"))
+
+
+@pytest.mark.parametrize("name", sorted(STATES))
+def test_state_examples_run(name):
+    result = CliRunner().invoke(app, ["run", STATES[name], "--state", str(EXAMPLES / name),
+                                      "--clock", "2026-11-23T08:00:00Z", "--approve", "confirm-plan"])
+    assert result.exit_code == 0, result.output
+    assert "daily_loop succeeded" in result.stdout

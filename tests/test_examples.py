@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -54,3 +56,12 @@ def test_state_examples_run(name):
                                       "--clock", "2026-11-23T08:00:00Z", "--approve", "confirm-plan"])
     assert result.exit_code == 0, result.output
     assert "daily_loop succeeded" in result.stdout
+
+
+def test_hashes_are_the_same_in_another_process():
+    script = ("import sys, lifeos_core; "
+              "print(lifeos_core.load_test_plan(sys.argv[1]).run().metadata['test_run_hash'])")
+    other = subprocess.run([sys.executable, "-c", script, str(EXAMPLES / "daily-plan.lifeos.yaml")],
+                           check=True, capture_output=True, text=True, env={"PYTHONHASHSEED": "12345", "PATH": ""})
+    here = load_test_plan(EXAMPLES / "daily-plan.lifeos.yaml").run().metadata["test_run_hash"]
+    assert other.stdout.strip() == here

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up a development environment and run the demo or the tests.
 
-    python3 dev.py demo      # set up .venv if needed, then run a real mission
+    python3 dev.py demo      # set up .venv if needed, run a real mission and a test plan
     python3 dev.py test      # set up .venv if needed, then run the whole test suite
 
 Needs only Python >= 3.10 and pip access to the package index. The virtual
@@ -58,9 +58,13 @@ def setup() -> None:
 
 
 def demo() -> None:
-    run(BIN / "lifeos", "missions", "list")
-    print(flush=True)
-    run(BIN / "lifeos", "run", "daily_loop", "--state", "examples/tasks.yaml", "--approve", "confirm-plan")
+    for command in (
+        ["missions", "list"],
+        ["run", "daily_loop", "--state", "examples/tasks.yaml", "--approve", "confirm-plan"],
+        ["test", "examples/daily-plan.lifeos.yaml"],
+    ):
+        print(f"\n$ lifeos {' '.join(command)}", flush=True)
+        run(BIN / "lifeos", *command)
 
 
 def test(pytest_args: list[str]) -> None:

@@ -55,6 +55,10 @@ class PluginConflictError(LifeosError):
     """Two plugins register the same mission or operation name."""
 
 
+class PluginError(LifeosError):
+    """A plugin's own code failed (for example a mission's plan function raised)."""
+
+
 class DefinitionError(LifeosError, ValueError):
     """A scenario, suite or expectation was defined with invalid values."""
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AntiFailurePlanningError, MissionParamsError
+from .errors import AntiFailurePlanningError, LifeosError, MissionParamsError, PluginError
 from .jsonvalue import FrozenMap, freeze, freeze_mapping, thaw
 from .limits import anti_failure_problem
 from .workflow import StepSpec, WorkflowDefinition
@@ -199,10 +199,19 @@ class MissionRegistryEntry:
         """
         given = freeze_mapping(params, f"params of mission {self.name!r}")
         resolved = self.validate(given)
+        try:
+            steps = tuple(self.mission.plan(resolved))
+        except LifeosError:
+            raise
+        except Exception as exc:  # a bug in the pack, reported as such
+            raise PluginError(
+                f"mission {self.name!r} ({self.distribution} {self.version}) failed while planning: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
         workflow = WorkflowDefinition(
             id=self.mission.workflow_id or self.name,
             name=self.name,
-            steps=tuple(self.mission.plan(resolved)),
+            steps=steps,
             metadata={
                 "mission_type": self.name,
                 "params": given,

@@ -8,7 +8,7 @@ both results matter.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,11 +87,20 @@ def run_suite(defn: ScenarioSuiteDefinition) -> ScenarioSuiteResult:
     """Run every scenario of ``defn`` in order; plan errors propagate."""
     if not isinstance(defn, ScenarioSuiteDefinition):
         raise DefinitionError(f"run_suite needs a ScenarioSuiteDefinition, got {type(defn).__name__}")
+    return collect_suite_result(defn.suite_name, (run_scenario(scenario) for scenario in defn.scenarios))
+
+
+def collect_suite_result(suite_name: str, scenario_results: Iterable[ScenarioResult]) -> ScenarioSuiteResult:
+    """Gather scenario results, in plan order, into a suite result with its hash.
+
+    For runners that run scenarios one at a time (to show progress, or to stop
+    early); a repeated scenario name keeps the later result, as in run_suite.
+    """
     results: dict[str, ScenarioResult] = {}
-    for scenario in defn.scenarios:
-        results[scenario.scenario_name] = run_scenario(scenario)  # a repeated name: the last one wins
+    for result in scenario_results:
+        results[result.scenario_name] = result  # a repeated name: the later result, in the first place
     return ScenarioSuiteResult(
-        suite_name=defn.suite_name,
+        suite_name=suite_name,
         scenario_results=results,
-        metadata={"suite_name": defn.suite_name, "suite_hash": suite_hash(defn.suite_name, results)},
+        metadata={"suite_name": suite_name, "suite_hash": suite_hash(suite_name, results)},
     )

@@ -8,7 +8,7 @@ expectations' verdict and ``test_run_hash`` covers both parts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import DefinitionError
@@ -91,3 +91,55 @@ def run_test_run(
     """Run ``suite_def``, judge it with ``expectations_def``, and record both."""
     suite_result = run_suite(suite_def)
     return aggregate_test_run(suite_result, evaluate_expectations(suite_result, expectations_def))
+
+
+class PlanExecution(FrozenRecord):
+    """A test run made scenario by scenario, possibly stopped early.
+
+    ``result`` judges only the expectations whose scenario ran; ``skipped``
+    lists the ids of the others when ``fail_fast`` stopped the run after
+    ``stopped_after`` (a scenario name).
+    """
+
+    __test__ = False
+    __slots__ = ("result", "skipped", "stopped_after")
+    _args = __slots__
+
+    def __init__(self, result: TestRunResult, skipped: tuple[str, ...], stopped_after: str | None) -> None:
+        self._init(result=result, skipped=tuple(skipped), stopped_after=stopped_after)
+
+
+def execute_plan(
+    suite_def: ScenarioSuiteDefinition,
+    expectations_def: SuiteExpectationsDefinition,
+    *,
+    fail_fast: bool = False,
+    on_scenario: Callable[[int, int, str], None] | None = None,
+) -> PlanExecution:
+    """Run a plan one scenario at a time: the same result as :func:`run_test_run`,
+    with a progress callback ``on_scenario(done, total, name)`` and, with
+    ``fail_fast``, a stop after the first scenario whose expectations fail."""
+    from .harness import run_scenario
+    from .suite import collect_suite_result
+
+    expectations = expectations_def.expectations
+    results = []
+    stopped_after = None
+    total = len(suite_def.scenarios)
+    for done, scenario in enumerate(suite_def.scenarios, 1):
+        results.append(run_scenario(scenario))
+        if on_scenario is not None:
+            on_scenario(done, total, scenario.scenario_name)
+        if fail_fast and done < total:
+            own = SuiteExpectationsDefinition([e for e in expectations if e.scenario_name == scenario.scenario_name])
+            if not evaluate_expectations(collect_suite_result(suite_def.suite_name, results), own).passed:
+                stopped_after = scenario.scenario_name
+                break
+    suite_result = collect_suite_result(suite_def.suite_name, results)
+    judged, skipped = expectations_def, ()
+    if stopped_after is not None:
+        ran = set(suite_result.scenario_results)
+        judged = SuiteExpectationsDefinition([e for e in expectations if e.scenario_name in ran])
+        skipped = tuple(e.id for e in expectations if e.scenario_name not in ran)
+    result = aggregate_test_run(suite_result, evaluate_expectations(suite_result, judged))
+    return PlanExecution(result, skipped, stopped_after)

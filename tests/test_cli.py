@@ -1,4 +1,4 @@
-"""The command line: list and run missions, with stable exit codes and one-line errors."""
+"""The command line for missions: version, help, list, show, run; stable exit codes and one-line errors."""
 
 from __future__ import annotations
 
@@ -21,47 +21,125 @@ def bump(state, payload, context):
 
 def counter_plan(params):
     return [
-        StepSpec("bump", "runtime", {"operation": "bump", "by": params["by"]}),
+        StepSpec("bump", "runtime", {"operation": "bump", "by": params["by"], "description": "Add to the count"}),
         StepSpec("check", "human", {"description": "Is the count right?"}),
-        StepSpec("fail-if-asked", "runtime", {"operation": "fail" if params["explode"] else "noop", "reason": "asked to"}),
+        StepSpec("finish", "runtime", {"operation": "fail" if params["explode"] else "noop", "reason": "asked to"}),
     ]
 
 
-COUNTER = Mission(
-    "counter",
-    "Count up.",
-    counter_plan,
-    params=(Param("by", int, default=1), Param("explode", bool, default=False)),
-)
+COUNTER = Mission("counter", "Count up.", counter_plan,
+                  params=(Param("by", int, default=1, help="how much to add"), Param("explode", bool, default=False)))
+NEEDY = Mission("needy", "Needs a target.", lambda params: [StepSpec("go", "runtime")], params=(Param("target", str),))
 
 
 @pytest.fixture(autouse=True)
 def installed(registry_with, pack):
-    registry_with(counting=pack([COUNTER], {"bump": bump}))
+    registry_with(counting=pack([COUNTER, NEEDY], {"bump": bump}))
 
 
-def invoke(*args):
-    return runner.invoke(app, list(args))
+def invoke(*args, **kwargs):
+    return runner.invoke(app, list(args), **kwargs)
 
 
 def test_version():
-    result = invoke("--version")
+    for flag in ("--version", "-V"):
+        result = invoke(flag)
+        assert result.exit_code == 0
+        assert result.stdout == f"lifeos {__version__}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["missions"], ["missions", "list"], ["missions", "show"], ["run"],
+                                     ["test"], ["validate"], ["schema"], ["plugins"]])
+def test_every_command_has_help_with_examples(command):
+    result = invoke(*command, "--help")
     assert result.exit_code == 0
-    assert result.stdout == f"lifeos {__version__}\n"
+    assert "Usage:" in result.stdout
+    if command and command != ["missions"]:
+        assert "Example" in result.stdout
 
 
-def test_missions_list_shows_name_description_and_origin():
+def test_no_arguments_shows_help():
+    result = invoke()
+    assert result.exit_code in (0, 2)
+    assert "missions" in result.stdout
+
+
+# --- missions list / show ---------------------------------------------------------------------
+
+
+def test_missions_list_shows_name_plan_size_description_and_origin():
     result = invoke("missions", "list")
     assert result.exit_code == 0
-    assert result.stdout.split() == ["counter", "Count", "up.", "[counting", "local]"]
+    rows = [line.split() for line in result.stdout.splitlines()]
+    assert rows[0] == ["Mission", "Steps", "Description", "From"]
+    assert rows[1] == ["counter", "3", "(1", "human)", "Count", "up.", "counting", "local"]
+    assert rows[2][:2] == ["needy", "?"]
 
 
 def test_missions_list_json():
-    result = invoke("missions", "list", "--json")
-    assert json.loads(result.stdout) == {
-        "missions": [{"name": "counter", "description": "Count up.", "distribution": "counting", "version": "local"}],
-        "problems": [],
-    }
+    data = json.loads(invoke("missions", "list", "--json").stdout)
+    assert data["missions"][0] == {"name": "counter", "description": "Count up.", "distribution": "counting",
+                                   "version": "local", "steps": 3, "human_steps": 1}
+    assert data["missions"][1]["steps"] is None
+    assert "needs param 'target'" in data["missions"][1]["note"]
+    assert data["problems"] == []
+
+
+def test_a_broken_plugin_is_reported_but_listing_still_works(registry_with, pack):
+    class Broken:
+        @hookimpl
+        def lifeos_register_missions(self, register):
+            raise ImportError("needs a missing library")
+
+    registry_with(counting=pack([COUNTER], {"bump": bump}), broken=Broken())
+    result = invoke("missions", "list")
+    assert result.exit_code == 0
+    assert "counter" in result.stdout
+    assert result.stderr.strip() == "warning: 1 plugin problem(s); run `lifeos plugins` for details"
+    data = json.loads(invoke("missions", "list", "--json").stdout)
+    assert data["problems"] == ["plugin broken (broken local): lifeos_register_missions failed: "
+                                "ImportError: needs a missing library"]
+
+
+def test_an_empty_registry_says_how_to_get_missions(registry_with):
+    registry_with()
+    assert "No missions installed" in invoke("missions", "list").stdout
+
+
+def test_missions_show_lists_steps_and_budget():
+    result = invoke("missions", "show", "counter", "--param", "by=5")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "counter (wf-counter) from counting local"
+    assert [line.split()[:4] for line in lines[3:6]] == [
+        ["1", "bump", "runtime", "bump"], ["2", "check", "human", "-"], ["3", "finish", "runtime", "noop"]]
+    assert "Anti-Failure budget: steps 3/5, human steps 1/2" in lines
+    assert any(line.strip().startswith("by = 5") for line in lines)
+
+
+def test_missions_show_json():
+    data = json.loads(invoke("missions", "show", "counter", "--json", "-p", "explode=true").stdout)
+    assert data["budget"] == {"steps": 3, "max_steps": 5, "human_steps": 1, "max_human_steps": 2}
+    assert data["workflow"]["steps"][2]["payload"]["operation"] == "fail"
+    assert data["params"][0] == {"name": "by", "type": "int", "required": False, "default": 1,
+                                 "accepts": "an integer", "help": "how much to add"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("missions", "show", "countr"), "error: unknown mission 'countr' (did you mean 'counter'?)"),
+        (("missions", "show", "counter", "-p", "by=x"), "error: mission 'counter': param 'by' must be an integer"),
+        (("missions", "show", "needy"), "error: mission 'needy' needs param 'target'"),
+    ],
+)
+def test_missions_show_errors(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+
+
+# --- run --------------------------------------------------------------------------------------------
 
 
 def test_run_prints_a_summary_and_exits_zero():
@@ -69,40 +147,60 @@ def test_run_prints_a_summary_and_exits_zero():
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "counter succeeded (wf-counter, clock 2026-02-03T04:05:06Z)"
-    assert lines[1].split() == ["bump", "runtime", "completed"]
-    assert lines[2].split() == ["check", "human", "awaiting_attestation"]
-    assert "state changed: at, count" in lines
+    assert lines[1].split() == ["bump", "runtime", "bump", "completed"]
+    assert lines[2].split() == ["check", "human", "-", "awaiting_attestation"]
     assert "awaiting attestation: check (decide with --approve STEP or --reject STEP)" in lines
+    assert "state changed: at, count" in lines
     assert lines[-1].startswith("receipt ") and len(lines[-1].split()[1]) == 64
 
 
-def test_run_json_is_the_full_result_and_is_reproducible_with_a_clock():
+def test_run_json_is_the_full_result_and_reproducible_with_a_clock():
     args = ("run", "counter", "-p", "by=5", "--clock", "2026-02-03T04:05:06+00:00", "--json")
     first, second = invoke(*args), invoke(*args)
-    assert first.exit_code == 0
     data = json.loads(first.stdout)
     assert data["final_state"] == {"count": 5, "at": "2026-02-03T04:05:06+00:00"}
     assert stable_hash(data) == stable_hash(json.loads(second.stdout))
 
 
-def test_without_a_clock_the_run_uses_the_current_time():
+def test_without_a_clock_the_run_records_the_current_time():
     data = json.loads(invoke("run", "counter", "--json").stdout)
     assert data["receipt"]["start_time"] > "2025-"
+    assert data["receipt"]["start_time"].endswith("Z")
 
 
 def test_a_failed_mission_exits_one_and_says_why():
     result = invoke("run", "counter", "--param", "explode=true")
     assert result.exit_code == 1
     assert "counter FAILED" in result.stdout
-    assert "error: step 'fail-if-asked' failed: asked to" in result.stdout
+    assert "error: step 'finish' failed: asked to" in result.stdout
 
 
-def test_approve_and_reject_human_steps():
+def test_approve_reject_and_yes():
     approved = json.loads(invoke("run", "counter", "--approve", "check", "--json").stdout)
     assert approved["receipt"]["human_steps"] == [{"id": "check", "status": "approved"}]
     rejected = invoke("run", "counter", "--reject", "check")
     assert rejected.exit_code == 1
     assert "step 'check' was rejected at human attestation" in rejected.stdout
+    yes = json.loads(invoke("run", "counter", "--yes", "--json").stdout)
+    assert yes["receipt"]["human_steps"] == [{"id": "check", "status": "approved"}]
+    overruled = invoke("run", "counter", "--yes", "--reject", "check")
+    assert overruled.exit_code == 1
+
+
+def test_at_a_terminal_undecided_human_steps_are_asked(monkeypatch):
+    import lifeos_core.cli.run as run_module
+
+    monkeypatch.setattr(run_module, "is_terminal", lambda stream=None: True)
+    approved = invoke("run", "counter", input="approve\n")
+    assert approved.exit_code == 0
+    assert "Is the count right?" in approved.stderr
+    assert "approved" in approved.stdout
+    rejected = invoke("run", "counter", input="reject\n")
+    assert rejected.exit_code == 1
+    later = invoke("run", "counter", input="\n")
+    assert "awaiting_attestation" in later.stdout
+    decided = invoke("run", "counter", "--approve", "check")
+    assert "Is the count right?" not in decided.stderr
 
 
 def test_state_and_params_files(tmp_path):
@@ -113,14 +211,31 @@ def test_state_and_params_files(tmp_path):
     assert json.loads(result.stdout)["final_state"]["count"] == 14
 
 
+def test_output_writes_the_result_file(tmp_path):
+    target = tmp_path / "result.json"
+    result = invoke("run", "counter", "--clock", "2026-01-01T00:00:00Z", "--output", str(target))
+    assert result.exit_code == 0
+    assert "counter succeeded" in result.stdout
+    written = json.loads(target.read_text())
+    assert written["receipt"]["start_time"] == "2026-01-01T00:00:00Z"
+    assert [path.name for path in tmp_path.iterdir()] == ["result.json"]  # no temporary left behind
+
+
+def test_output_into_a_missing_folder_is_an_input_error(tmp_path):
+    result = invoke("run", "counter", "--output", str(tmp_path / "nope" / "result.json"))
+    assert result.exit_code == 2
+    assert "the folder" in result.stderr and "does not exist" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("run", "countr"), "error: unknown mission 'countr' (did you mean 'counter'?); installed: counter"),
+        (("run", "countr"), "error: unknown mission 'countr' (did you mean 'counter'?); installed: counter, needy"),
         (("run", "counter", "--param", "by"), "error: --param 'by' must look like key=value"),
         (("run", "counter", "--param", "=3"), "error: --param '=3' must look like key=value"),
         (("run", "counter", "--param", "by=two"), "error: mission 'counter': param 'by' must be an integer, got 'two'"),
         (("run", "counter", "--state", "missing.json"), "error: state file missing.json does not exist"),
+        (("run", "counter", "--params", "params.txt"), "error: params file params.txt: unsupported extension"),
         (("run", "counter", "--approve", "bump"), "error: a decision was given for step 'bump', which is not a human step"),
         (("run", "counter", "--approve", "check", "--reject", "check"), "error: step 'check' is both approved and rejected"),
         (("run", "counter", "--clock", "yesterday"), "error: clock time 'yesterday' is not an ISO 8601 instant"),
@@ -133,33 +248,55 @@ def test_bad_input_is_one_line_on_stderr_with_exit_two(args, message):
     assert result.stdout == ""
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
-    assert "Traceback" not in result.stderr
 
 
-def test_invalid_yaml_state_names_the_line(tmp_path):
-    path = tmp_path / "state.yaml"
-    path.write_text("count: [1,\n")
-    result = invoke("run", "counter", "--state", str(path))
+def test_unreadable_and_invalid_state_files(tmp_path):
+    bad_yaml = tmp_path / "state.yaml"
+    bad_yaml.write_text("count: [1,\n")
+    result = invoke("run", "counter", "--state", str(bad_yaml))
+    assert result.exit_code == 2 and "invalid YAML at line 2" in result.stderr
+    not_json = tmp_path / "set.yaml"
+    not_json.write_text("tags: !!set {a: null}\n")
+    result = invoke("run", "counter", "--state", str(not_json))
+    assert result.exit_code == 2 and "initial state['tags'] is a builtins.set" in result.stderr
+    locked = tmp_path / "locked.json"
+    locked.write_text("{}")
+    locked.chmod(0)
+    try:
+        result = invoke("run", "counter", "--state", str(locked))
+        if result.exit_code == 2:  # root can read anything; everyone else gets the error
+            assert "cannot be read (permission denied)" in result.stderr
+    finally:
+        locked.chmod(0o600)
+
+
+def test_a_bug_in_a_plugin_is_one_line_and_debug_shows_the_traceback(registry_with, pack):
+    def broken_plan(params):
+        return [StepSpec("x", "runtime", {"n": params["missing"]})]
+
+    registry_with(p=pack([Mission("buggy", "Has a bug.", broken_plan)]))
+    result = invoke("run", "buggy")
     assert result.exit_code == 2
-    assert "invalid YAML at line 2" in result.stderr
+    assert result.stderr == ("error: mission 'buggy' (p local) failed while planning: KeyError: 'missing'\n")
+    debug = invoke("--debug", "run", "buggy")
+    assert debug.exit_code != 0
+    assert isinstance(debug.exception, Exception) and "failed while planning" in str(debug.exception)
 
 
-def test_a_state_that_is_not_json_is_refused(tmp_path):
-    path = tmp_path / "state.yaml"
-    path.write_text("tags: !!set {a: null}\n")
-    result = invoke("run", "counter", "--state", str(path))
-    assert result.exit_code == 2
-    assert "initial state['tags'] is a builtins.set" in result.stderr
+def test_an_internal_error_exits_three_with_a_hint(monkeypatch):
+    import lifeos_core.cli.run as run_module
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(run_module, "print_run_summary", explode)
+    result = invoke("run", "counter")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: internal error: RuntimeError: disk on fire (run again with --debug")
 
 
-def test_a_broken_plugin_is_reported_but_listing_still_works(registry_with, pack):
-    class Broken:
-        @hookimpl
-        def lifeos_register_missions(self, register):
-            raise ImportError("needs a missing library")
+def test_mission_names_complete_from_the_registry():
+    from lifeos_core.cli.missions import complete_mission
 
-    registry_with(counting=pack([COUNTER], {"bump": bump}), broken=Broken())
-    result = invoke("missions", "list")
-    assert result.exit_code == 0
-    assert result.stdout.startswith("counter")
-    assert "warning: plugin broken (broken local): lifeos_register_missions failed: ImportError" in result.stderr
+    assert complete_mission("co") == ["counter"]
+    assert complete_mission("") == ["counter", "needy"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lifeos_core.files import MAX_FILE_BYTES, InputFileError, read_data_file, read_mapping_file
+from lifeos_core.files import MAX_FILE_BYTES, DataFileError, read_data_file, read_mapping_file
 
 SAME_DATA = {
     "plan.json": '{"date": "2026-01-31", "tasks": [{"id": 1, "done": false}]}',
@@ -40,23 +40,23 @@ def test_yaml_timestamps_stay_text(tmp_path):
 def test_broken_files_name_the_file_and_place(tmp_path, name, text, message):
     path = tmp_path / name
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
-    with pytest.raises(InputFileError, match=message):
+    with pytest.raises(DataFileError, match=message):
         read_data_file(path, "state file")
 
 
 def test_yaml_objects_are_not_constructed(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text("!!python/object/apply:os.system ['true']\n")
-    with pytest.raises(InputFileError, match="invalid YAML"):
+    with pytest.raises(DataFileError, match="invalid YAML"):
         read_data_file(path)
 
 
 def test_missing_files_and_directories_are_clear_errors(tmp_path):
-    with pytest.raises(InputFileError, match=r"params file .*nope.json does not exist"):
+    with pytest.raises(DataFileError, match=r"params file .*nope.json does not exist"):
         read_data_file(tmp_path / "nope.json", "params file")
     folder = tmp_path / "dir.json"
     folder.mkdir()
-    with pytest.raises(InputFileError, match="is a directory"):
+    with pytest.raises(DataFileError, match="is a directory"):
         read_data_file(folder)
 
 
@@ -64,14 +64,14 @@ def test_oversized_files_are_refused_before_reading(tmp_path):
     path = tmp_path / "big.json"
     with path.open("wb") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)
-    with pytest.raises(InputFileError, match="the limit is"):
+    with pytest.raises(DataFileError, match="the limit is"):
         read_data_file(path)
 
 
 def test_mapping_files_must_hold_an_object(tmp_path):
     path = tmp_path / "list.json"
     path.write_text("[1, 2]")
-    with pytest.raises(InputFileError, match="must hold an object .* not a list"):
+    with pytest.raises(DataFileError, match="must hold an object .* not a list"):
         read_mapping_file(path, "state file")
     empty = tmp_path / "empty.yaml"
     empty.write_text("")

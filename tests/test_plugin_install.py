@@ -126,6 +126,25 @@ def probe(python: Path) -> dict:
     return json.loads(output)
 
 
+def check_console_script(lifeos: Path) -> None:
+    """The installed `lifeos` command, run as a user runs it."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(lifeos), *args], capture_output=True, text=True)
+
+    listing = run("missions", "list")
+    assert listing.returncode == 0
+    assert listing.stdout.splitlines()[1].split()[:3] == ["tide", "1", "(0"]
+    assert "lifeos-mission-tide 2.3.4" in listing.stdout
+    assert run("--version").stdout.startswith("lifeos ")
+    ran = run("run", "tide", "--param", "by=2", "--json")
+    assert ran.returncode == 0
+    assert json.loads(ran.stdout)["final_state"] == {"level": 2}
+    unknown = run("run", "tidal")
+    assert unknown.returncode == 2
+    assert unknown.stderr == "error: unknown mission 'tidal' (did you mean 'tide'?); installed: tide\n"
+
+
 def test_installing_a_pack_adds_its_mission_and_uninstalling_removes_it(fresh_env, wheelhouse, pack_wheels):
     assert probe(fresh_env)["missions"] == []
 
@@ -136,11 +155,7 @@ def test_installing_a_pack_adds_its_mission_and_uninstalling_removes_it(fresh_en
         assert installed == {
             "missions": ["tide"], "final_state": {"level": 4}, "origin": ["lifeos-mission-tide", "2.3.4"]
         }
-        lifeos = fresh_env.parent / "lifeos"
-        listing = subprocess.run([str(lifeos), "missions", "list"], capture_output=True, text=True)
-        assert listing.returncode == 0
-        assert listing.stdout.split()[0] == "tide"
-        assert "[lifeos-mission-tide 2.3.4]" in listing.stdout
+        check_console_script(fresh_env.parent / "lifeos")
     finally:
         pip("--python", fresh_env, "uninstall", "--yes", "--quiet", "lifeos-mission-tide")
     assert probe(fresh_env)["missions"] == []

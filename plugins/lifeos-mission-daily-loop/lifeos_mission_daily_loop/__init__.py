@@ -10,7 +10,7 @@ checkpoint), ``log`` (record the day in the journal) and, when asked for,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from lifeos_core import (
     MAX_HUMAN_STEPS,
@@ -19,11 +19,13 @@ from lifeos_core import (
     Mission,
     MissionParamsError,
     Param,
-    StepContext,
     StepFailed,
     StepSpec,
     hookimpl,
 )
+
+if TYPE_CHECKING:
+    from lifeos_core import StepContext
 
 from . import tasks as task_rules
 

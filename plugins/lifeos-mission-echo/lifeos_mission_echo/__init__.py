@@ -8,9 +8,12 @@ point group.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from lifeos_core import Mission, StepContext, StepSpec, hookimpl
+from lifeos_core import Mission, StepSpec, hookimpl
+
+if TYPE_CHECKING:
+    from lifeos_core import StepContext
 
 
 def echo(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:

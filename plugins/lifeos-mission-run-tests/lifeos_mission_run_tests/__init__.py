@@ -16,30 +16,22 @@ already parsed; the mission does no file I/O):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from lifeos_core import (
-    ConfigError,
-    LifeosError,
-    Mission,
-    MissionSpec,
-    Param,
-    StepContext,
-    StepFailed,
-    StepSpec,
-    TestPlan,
-    build_workflow,
-    hookimpl,
-    parse_test_plan,
-    run_suite,
-)
-from lifeos_core.expectations import finder_for_dicts, judge_all
-from lifeos_core.testrun import hash_test_run
+from lifeos_core import Mission, Param, StepFailed, StepSpec, hookimpl
+
+if TYPE_CHECKING:
+    from lifeos_core import StepContext, TestPlan
+
+# The harness is imported inside the operations, when a plan actually runs:
+# listing missions should not pay for it.
 
 NAME = "run_tests"
 
 
 def _plan(context: StepContext) -> TestPlan:
+    from lifeos_core import ConfigError, parse_test_plan
+
     suite = context.params.get("suite")
     if suite is None:
         suite = {"suite_name": context.params.get("target", "default"), "scenarios": []}
@@ -58,6 +50,8 @@ def _record(state: dict[str, Any]) -> dict[str, Any]:
 
 def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
     """Check the plan and list its scenarios, mission calls and expectations."""
+    from lifeos_core import LifeosError, MissionSpec, build_workflow
+
     plan = _plan(context)
     calls = 0
     for index, scenario in enumerate(plan.suite.scenarios):
@@ -82,6 +76,8 @@ def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContex
 
 def execute(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
     """Run the suite and keep its serialised results for the report."""
+    from lifeos_core import run_suite
+
     record = _record(state)
     suite_result = run_suite(_plan(context).suite)
     record["suite_hash"] = suite_result.metadata["suite_hash"]
@@ -100,6 +96,9 @@ def execute(state: dict[str, Any], payload: dict[str, Any], context: StepContext
 
 def report(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
     """Judge the expectations and write the verdict; fail when any expectation failed."""
+    from lifeos_core.expectations import finder_for_dicts, judge_all
+    from lifeos_core.testrun import hash_test_run
+
     record = _record(state)
     if "results" not in record:
         raise StepFailed("there are no results to judge: run tests-execute first")

@@ -1,0 +1,63 @@
+"""The ``lifeos`` command: the root options and the commands it is made of.
+
+Each command lives in its own module and imports what it needs when it runs,
+so ``lifeos --help`` and ``lifeos missions list`` start fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from . import missions, plans, plugin_info, run
+from .output import EXIT_OK, Settings
+
+app = typer.Typer(
+    name="lifeos",
+    help="Run bounded, deterministic, auditable missions, and test them with plans.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from ..version import __version__
+
+        typer.echo(f"lifeos {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_show_version, is_eager=True, help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show the full traceback of an error instead of one line.")] = False,
+) -> None:
+    """Run bounded, deterministic, auditable missions, and test them with plans.
+
+    Exit codes: 0 success, 1 the mission or test plan failed, 2 a usage or input
+    error, 3 an internal error.
+
+    Examples:
+
+      lifeos missions list
+
+      lifeos run daily_loop --state examples/tasks.yaml --approve confirm-plan
+
+      lifeos test examples/smoke.lifeos.yaml
+    """
+    Settings.debug = debug
+
+
+for module in (missions, run, plans, plugin_info):
+    module.register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="lifeos")

@@ -1,0 +1,142 @@
+"""``lifeos missions list`` and ``lifeos missions show``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .output import console, emit_json, escape, print_table, reports_errors
+
+missions_app = typer.Typer(help="List and inspect the installed missions.", no_args_is_help=True)
+
+
+def complete_mission(incomplete: str) -> list[str]:
+    """Shell completion: the installed mission names starting with ``incomplete``."""
+    from ..registry import list_missions
+
+    try:
+        return [name for name in list_missions() if name.startswith(incomplete)]
+    except Exception:  # completion must never break the shell
+        return []
+
+
+def _plan_summary(entry: Any) -> dict[str, Any]:
+    """Step counts of a mission's plan for its default params (or why there is none)."""
+    from ..errors import LifeosError
+
+    try:
+        workflow = entry.build({})
+    except LifeosError as exc:
+        return {"steps": None, "human_steps": None, "note": str(exc)}
+    return {"steps": len(workflow.steps), "human_steps": len(workflow.human_steps)}
+
+
+def load_problems(registry: Any) -> list[str]:
+    """One line per plugin that failed to load and per name two plugins claim."""
+    problems = [f"plugin {failure.origin.plugin} ({failure.origin}): {failure.error}" for failure in registry.failures]
+    return problems + [conflict.message() for conflict in registry.conflicts]
+
+
+@missions_app.command("list")
+@reports_errors
+def list_missions_command(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """List every installed mission: description, origin and plan size.
+
+    Examples:
+
+      lifeos missions list
+
+      lifeos missions list --json
+    """
+    from ..plugins import active_registry
+
+    registry = active_registry()
+    rows = []
+    for name in registry.mission_names():
+        entry = registry.missions[name]
+        rows.append({"name": name, "description": entry.description, "distribution": entry.distribution,
+                     "version": entry.version, **_plan_summary(entry)})
+    problems = load_problems(registry)
+    if json_output:
+        emit_json({"missions": rows, "problems": problems})
+        return
+    out = console()
+    if not rows:
+        out.print("No missions installed. Install a mission pack, e.g. pip install lifeos-mission-echo")
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        for column in ("Mission", "Steps", "Description", "From"):
+            table.add_column(column, no_wrap=column != "Description")
+        for row in rows:
+            steps = "?" if row["steps"] is None else f"{row['steps']} ({row['human_steps']} human)"
+            table.add_row(f"[bold]{escape(row['name'])}[/]", steps, escape(row["description"]),
+                          escape(f"{row['distribution']} {row['version']}"))
+        print_table(out, table)
+    if problems:
+        console(stderr=True).print(
+            f"[yellow]warning:[/] {len(problems)} plugin problem(s); run `lifeos plugins` for details")
+
+
+@missions_app.command("show")
+@reports_errors
+def show_mission(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The mission to show.", autocompletion=complete_mission)],
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", metavar="KEY=VALUE",
+                                                       help="A param as key=value (JSON values allowed); repeatable.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Show the workflow a mission plans, and its Anti-Failure budget.
+
+    Each step's id, kind and operation for the given params (defaults
+    otherwise), the steps and human steps it uses of the limits, and the
+    params the mission declares.
+
+    Examples:
+
+      lifeos missions show daily_loop
+
+      lifeos missions show daily_loop --param requested_human_steps=2 --json
+    """
+    from ..limits import MAX_HUMAN_STEPS, MAX_STEPS
+    from ..plugins import active_registry
+    from .params import collect_params
+
+    entry = active_registry().mission(name)
+    workflow = entry.build(collect_params(None, param))
+    budget = {"steps": len(workflow.steps), "max_steps": MAX_STEPS,
+              "human_steps": len(workflow.human_steps), "max_human_steps": MAX_HUMAN_STEPS}
+    params = [{"name": p.name, "type": p.type.__name__, "required": p.required,
+               "default": None if p.required else workflow.metadata["resolved_params"].get(p.name, p.default),
+               "accepts": p.describe(), "help": p.help} for p in entry.params]
+    if json_output:
+        emit_json({"mission": entry.name, "description": entry.description, "distribution": entry.distribution,
+                   "version": entry.version, "workflow": workflow.to_dict(), "budget": budget, "params": params})
+        return
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{escape(entry.name)}[/] ({escape(workflow.id)}) from {escape(entry.distribution)} "
+              f"{escape(entry.version)}")
+    out.print(escape(entry.description))
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for column in ("#", "Step", "Kind", "Operation", "Description"):
+        table.add_column(column)
+    for index, step in enumerate(workflow.steps, 1):
+        table.add_row(str(index), escape(step.id), step.kind, escape(step.operation or "-"), escape(step.description))
+    print_table(out, table)
+    out.print(f"Anti-Failure budget: steps {budget['steps']}/{MAX_STEPS}, "
+              f"human steps {budget['human_steps']}/{MAX_HUMAN_STEPS}")
+    if params:
+        out.print("Params:")
+        for p in params:
+            value = "required" if p["required"] else "optional" if p["default"] is None else f"= {p['default']!r}"
+            out.print(f"  {escape(p['name'])} {escape(value)}  ({escape(p['accepts'])}) {escape(p['help'])}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(missions_app, name="missions")

@@ -32,3 +32,15 @@ def lifeos_register_operations(register: Callable[..., None]) -> None:
     returns the new state (a dict). Raise :class:`~lifeos_core.StepFailed` to
     fail the step with a reason.
     """
+
+
+@hookspec
+def lifeos_register_commands(app: Any) -> None:
+    """Add commands to the ``lifeos`` command line.
+
+    ``app`` is a :class:`typer.Typer` of the plugin's own: decorate functions
+    with ``@app.command()`` (or ``app.add_typer(...)`` a group of them) and
+    they appear as ``lifeos <name>``. Called only when the command line needs
+    the list of commands, so it costs nothing to other commands; a name that
+    clashes with a built-in command is refused.
+    """

@@ -179,3 +179,33 @@ def freeze_mapping(value: Mapping[str, Any] | None, where: str) -> FrozenMap:
     if not isinstance(value, Mapping):
         raise NotJSONError(f"{where} must be a mapping (a JSON object), got {type(value).__name__}")
     return freeze(value, where)
+
+
+def first_difference(left: Any, right: Any, path: str = "") -> str | None:
+    """The dotted path of the first place two JSON values differ, or ``None``.
+
+    Paths use the expectation syntax (``daily.priorities.0.id``); the empty
+    path means the values differ at the top. Integers and floats with the same
+    value (``1`` and ``1.0``) count as equal, as in JSON.
+    """
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        for key in list(left) + [key for key in right if key not in left]:
+            if key not in left or key not in right:
+                return _join(path, key)
+            found = first_difference(left[key], right[key], _join(path, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
+        for index, (a, b) in enumerate(zip(left, right)):
+            found = first_difference(a, b, _join(path, str(index)))
+            if found is not None:
+                return found
+        return None if len(left) == len(right) else _join(path, str(min(len(left), len(right))))
+    if isinstance(left, bool) or isinstance(right, bool):
+        return None if left is right else path
+    return None if left == right and type(left) in (type(right), int, float) else path
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

@@ -1,60 +1,27 @@
-"""Shared helpers: small in-memory plugins and isolated registries.
+"""Shared fixtures: in-memory plugins and isolated registries.
 
-Tests that need particular missions or operations build a registry from
-plugin objects with entry-point discovery turned off, so they never depend on
-what happens to be installed.
+Tests that need particular missions or operations install plugin objects in
+a registry of their own (no entry-point discovery), through the fixtures of
+``lifeos_core.testing`` that pack authors use too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from lifeos_core import Mission, Registry, hookimpl, load_registry, use_registry
-
-
-class Pack:
-    """A plugin made of given missions and operations, as a pack author writes one."""
-
-    def __init__(
-        self,
-        missions: Sequence[Mission] = (),
-        operations: dict[str, Callable[..., Any]] | None = None,
-    ) -> None:
-        self.missions = list(missions)
-        self.operations = dict(operations or {})
-
-    @hookimpl
-    def lifeos_register_missions(self, register: Callable[[Mission], None]) -> None:
-        for mission in self.missions:
-            register(mission)
-
-    @hookimpl
-    def lifeos_register_operations(self, register: Callable[..., None]) -> None:
-        for name, function in self.operations.items():
-            register(name, function)
+from lifeos_core.testing import Plugin
 
 
 @pytest.fixture
-def pack() -> type[Pack]:
+def pack() -> type[Plugin]:
     """Build an in-memory plugin: ``pack(missions=[...], operations={...})``."""
-    return Pack
+    return Plugin
 
 
 @pytest.fixture
-def registry_with() -> Iterator[Callable[..., Registry]]:
-    """Make the given plugins (name -> plugin) the only ones installed, for one test."""
-    contexts = []
-
-    def install(**plugins: Any) -> Registry:
-        registry = load_registry(plugins, discover=False)
-        context = use_registry(registry)
-        context.__enter__()
-        contexts.append(context)
-        return registry
-
-    yield install
-    for context in reversed(contexts):
-        context.__exit__(None, None, None)
+def registry_with(lifeos_registry: Callable[..., Any]) -> Callable[..., Any]:
+    """Make the given plugins (name=plugin) the only ones installed, for one test."""
+    return lifeos_registry

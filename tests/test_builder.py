@@ -108,10 +108,12 @@ def test_a_plan_over_the_limits_fails_closed():
 
 
 def test_too_many_human_steps_fail_planning(registry_with, pack):
-    humans = Mission("humans", "Three approvals.", lambda params: [StepSpec(f"h{i}", "human") for i in range(3)])
+    humans = Mission("humans", "Approvals, as many as asked.",
+                     lambda params: [StepSpec(f"h{i}", "human") for i in range(params["count"])],
+                     params=(Param("count", int, default=1),))
     registry_with(p=pack([humans]))
     with pytest.raises(AntiFailurePlanningError, match="3 human steps"):
-        build_workflow(MissionSpec("humans"))
+        build_workflow(MissionSpec("humans", {"count": 3}))
 
 
 def test_unknown_mission_types_raise_a_value_error():

@@ -272,13 +272,13 @@ def test_unreadable_and_invalid_state_files(tmp_path):
 
 def test_a_bug_in_a_plugin_is_one_line_and_debug_shows_the_traceback(registry_with, pack):
     def broken_plan(params):
-        return [StepSpec("x", "runtime", {"n": params["missing"]})]
+        return [StepSpec("x", "runtime", {"n": params["missing"] if params.get("mode") == "crash" else 0})]
 
     registry_with(p=pack([Mission("buggy", "Has a bug.", broken_plan)]))
-    result = invoke("run", "buggy")
+    result = invoke("run", "buggy", "-p", "mode=crash")
     assert result.exit_code == 2
     assert result.stderr == ("error: mission 'buggy' (p local) failed while planning: KeyError: 'missing'\n")
-    debug = invoke("--debug", "run", "buggy")
+    debug = invoke("--debug", "run", "buggy", "-p", "mode=crash")
     assert debug.exit_code != 0
     assert isinstance(debug.exception, Exception) and "failed while planning" in str(debug.exception)
 

@@ -104,9 +104,12 @@ def test_plan_errors_propagate(call, error):
 
 
 def test_plans_over_the_limits_propagate_too(registry_with, pack):
-    registry_with(big=pack([Mission("big", "Too big.", lambda params: [StepSpec(f"s{i}", "runtime") for i in range(6)])]))
+    sized = Mission("sized", "As many steps as asked.",
+                    lambda params: [StepSpec(f"s{i}", "runtime") for i in range(params["n"])],
+                    params=(Param("n", int, default=1),))
+    registry_with(big=pack([sized]))
     with pytest.raises(AntiFailurePlanningError):
-        run_scenario(scenario("s", {}, MissionCall("big")))
+        run_scenario(scenario("s", {}, MissionCall("sized", {"n": 6})))
 
 
 def test_scenario_metadata_and_hash():

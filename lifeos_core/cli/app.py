@@ -6,14 +6,17 @@ so ``lifeos --help`` and ``lifeos missions list`` start fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Annotated, Optional
 
 import typer
 
 from . import missions, plans, plugin_info, run
+from .extensions import LifeosGroup
 from .output import EXIT_OK, Settings
 
 app = typer.Typer(
+    cls=LifeosGroup,
     name="lifeos",
     help="Run bounded, deterministic, auditable missions, and test them with plans.",
     no_args_is_help=True,
@@ -37,6 +40,8 @@ def root(
         "--version", "-V", callback=_show_version, is_eager=True, help="Show the version and exit.")] = False,
     debug: Annotated[bool, typer.Option(
         "--debug", help="Show the full traceback of an error instead of one line.")] = False,
+    disable_plugin: Annotated[Optional[list[str]], typer.Option(
+        "--disable-plugin", metavar="DIST", help="Do not load this plugin distribution; repeatable.")] = None,
 ) -> None:
     """Run bounded, deterministic, auditable missions, and test them with plans.
 
@@ -52,6 +57,10 @@ def root(
       lifeos test examples/smoke.lifeos.yaml
     """
     Settings.debug = debug
+    if disable_plugin or "lifeos_core.plugins" in sys.modules:  # no import cost when unused
+        from ..plugins import configure_plugins
+
+        configure_plugins(disabled=disable_plugin or ())
 
 
 for module in (missions, run, plans, plugin_info):

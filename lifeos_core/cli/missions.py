@@ -32,12 +32,6 @@ def _plan_summary(entry: Any) -> dict[str, Any]:
     return {"steps": len(workflow.steps), "human_steps": len(workflow.human_steps)}
 
 
-def load_problems(registry: Any) -> list[str]:
-    """One line per plugin that failed to load and per name two plugins claim."""
-    problems = [f"plugin {failure.origin.plugin} ({failure.origin}): {failure.error}" for failure in registry.failures]
-    return problems + [conflict.message() for conflict in registry.conflicts]
-
-
 @missions_app.command("list")
 @reports_errors
 def list_missions_command(
@@ -59,7 +53,7 @@ def list_missions_command(
         entry = registry.missions[name]
         rows.append({"name": name, "description": entry.description, "distribution": entry.distribution,
                      "version": entry.version, **_plan_summary(entry)})
-    problems = load_problems(registry)
+    problems = registry.problems()
     if json_output:
         emit_json({"missions": rows, "problems": problems})
         return

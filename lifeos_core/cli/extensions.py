@@ -1,0 +1,92 @@
+"""Commands that plugins add through ``lifeos_register_commands(app)``.
+
+Plugin commands are collected only when the command line needs them: to list
+all commands (``lifeos --help``) or to run a name that is not built in. Each
+plugin gets a Typer app of its own, so one plugin's mistake (a hook that
+raises, a command Typer cannot build, a name that clashes) is recorded
+against that plugin and the rest of the command line keeps working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+
+@dataclass
+class PluginCommands:
+    commands: dict[str, Any] = field(default_factory=dict)  # name -> click command
+    sources: dict[str, str] = field(default_factory=dict)  # name -> "distribution version"
+    problems: list[str] = field(default_factory=list)
+
+
+_collected: dict[int, tuple[Any, PluginCommands]] = {}
+
+
+def plugin_commands(builtin: set[str]) -> PluginCommands:
+    """Ask every plugin of the active registry for its commands, once per registry."""
+    from ..errors import LifeosError
+    from ..plugins import active_registry
+
+    try:
+        registry = active_registry()
+    except LifeosError as exc:  # strict loading failed: built-in commands still work
+        return PluginCommands(problems=[str(exc)])
+    cached = _collected.get(id(registry))
+    if cached is not None and cached[0] is registry:
+        return cached[1]
+    found = _collect(registry, builtin)
+    _collected.clear()
+    _collected[id(registry)] = (registry, found)
+    return found
+
+
+def _collect(registry: Any, builtin: set[str]) -> PluginCommands:
+    from .output import reports_errors
+
+    found = PluginCommands()
+    origins = {info.origin.plugin: info.origin for info in registry.plugins}
+    for impl in registry.plugin_manager.hook.lifeos_register_commands.get_hookimpls():
+        origin = origins.get(impl.plugin_name)
+        label = f"plugin {impl.plugin_name} ({origin})"
+        plugin_app = typer.Typer()
+        try:
+            impl.function(**{name: plugin_app for name in impl.argnames})
+            if not plugin_app.registered_commands and not plugin_app.registered_groups:
+                continue
+            group = typer.main.get_group(plugin_app)
+        except Exception as exc:
+            found.problems.append(f"{label}: lifeos_register_commands failed: {type(exc).__name__}: {exc}")
+            continue
+        for name, command in group.commands.items():
+            if name in builtin or name in found.commands:
+                owner = "a built-in command" if name in builtin else found.sources[name]
+                found.problems.append(f"{label}: command {name!r} clashes with {owner}; it is not added")
+                continue
+            if command.callback is not None:
+                command.callback = reports_errors(command.callback)
+            found.commands[name] = command
+            found.sources[name] = str(origin)
+    return found
+
+
+class LifeosGroup(TyperGroup):
+    """The root command group: built-in commands, then those plugins add."""
+
+    def _builtin(self) -> set[str]:
+        return set(super().list_commands(None))  # type: ignore[arg-type]
+
+    def _with_plugins(self) -> dict[str, Any]:
+        return plugin_commands(self._builtin()).commands
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return super().list_commands(ctx) + sorted(self._with_plugins())
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            command = self._with_plugins().get(cmd_name)
+        return command

@@ -1,0 +1,293 @@
+"""Loading plugins so that no plugin can break lifeos for everyone.
+
+Plugins are found through entry points in the ``lifeos`` group: installing a
+mission pack adds it, uninstalling removes it, and nothing in lifeos-core
+names a pack. Each plugin is loaded, checked and asked for what it provides
+on its own, and every way it can go wrong is recorded against that plugin (or
+that one mission) while everything else keeps working:
+
+- the import fails, or registering it fails (a hook with a wrong signature);
+- a function is marked as a hook that does not exist (a misspelling);
+- a hook raises, or returns something (hooks call ``register`` instead);
+- a mission's default plan breaks the Anti-Failure limits or crashes.
+
+Two plugins providing one name is a conflict: neither is used, both are named.
+Which plugins load is chosen by a :class:`PluginSelection`; each plugin's load
+time is measured.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from types import MappingProxyType
+from typing import Any
+
+import pluggy
+
+from . import builtin_operations, hookspecs
+from .errors import LifeosError, MissionParamsError, PluginError
+from .mission import Mission, MissionRegistryEntry
+from .registry_records import (
+    Conflict,
+    OperationEntry,
+    Origin,
+    PluginFailure,
+    PluginInfo,
+    PluginSkip,
+    Registry,
+)
+from .version import CORE_DISTRIBUTION, __version__
+
+ENTRY_POINT_GROUP = "lifeos"
+LOCAL_DISTRIBUTION = "(not installed)"
+LOCAL_VERSION = "local"
+HOOK_NAMES = tuple(sorted(name for name, spec in vars(hookspecs).items() if hasattr(spec, "lifeos_spec")))
+_PROVIDING_HOOKS = ("lifeos_register_operations", "lifeos_register_missions")
+
+
+def normalize(name: str) -> str:
+    """A distribution name as pip compares them: ``Foo_Bar`` is ``foo-bar``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class PluginSelection:
+    """Which installed plugins to load.
+
+    ``only`` (distribution names) loads just those, when given; ``disabled``
+    maps distribution names to the reason they are skipped. ``strict`` turns
+    load failures and conflicts into an error, for pack authors.
+    """
+
+    only: frozenset[str] | None = None
+    only_reason: str = ""
+    disabled: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    strict: bool = False
+
+    def skip_reason(self, distribution: str) -> str | None:
+        name = normalize(distribution)
+        if name in self.disabled:
+            return self.disabled[name]
+        if self.only is not None and name not in self.only:
+            return self.only_reason
+        return None
+
+
+class _Loader:
+    """One load: the plugin manager and everything learnt on the way."""
+
+    def __init__(self, selection: PluginSelection) -> None:
+        self.selection = selection
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.manager.add_hookspecs(hookspecs)
+        self.origins: dict[str, Origin] = {}
+        self.load_ms: dict[str, float] = {}
+        self.failures: list[PluginFailure] = []
+        self.skipped: list[PluginSkip] = []
+
+    def add(self, origin: Origin, load: Callable[[], Any]) -> None:
+        """Import (``load``), check and register one plugin, timing it."""
+        start = time.perf_counter()
+        try:
+            problem = self._register(origin, load)
+        finally:
+            self.load_ms[origin.plugin] = (time.perf_counter() - start) * 1000
+        if problem is None:
+            self.origins[origin.plugin] = origin
+        else:
+            self.failures.append(PluginFailure(origin, problem))
+
+    def _register(self, origin: Origin, load: Callable[[], Any]) -> str | None:
+        try:
+            plugin = load()
+        except Exception as exc:
+            return f"import failed: {type(exc).__name__}: {exc}"
+        misspelt = list(self._unknown_hooks(plugin))
+        if misspelt:
+            return "; ".join(misspelt)
+        try:
+            self.manager.register(plugin, name=origin.plugin)
+        except Exception as exc:  # a hook whose arguments the spec does not have, a duplicate...
+            return "could not register: " + " ".join(str(exc).split())
+        return None
+
+    def _unknown_hooks(self, plugin: Any) -> Iterator[str]:
+        for name in dir(plugin):
+            try:
+                marked = self.manager.parse_hookimpl_opts(plugin, name) is not None
+            except Exception:  # an attribute that cannot even be read
+                continue
+            if marked and name not in HOOK_NAMES:
+                close = difflib.get_close_matches(name, HOOK_NAMES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; lifeos hooks are: {', '.join(HOOK_NAMES)}"
+                yield f"{name!r} is marked @hookimpl but lifeos has no such hook{hint}"
+
+    def timed(self, plugin: str, work: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return work()
+        finally:
+            self.load_ms[plugin] = self.load_ms.get(plugin, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def load_registry(
+    plugins: Iterable[Any] | Mapping[str, Any] = (),
+    *,
+    discover: bool = True,
+    selection: PluginSelection | None = None,
+) -> Registry:
+    """Build a registry from the built-in operations, entry points and ``plugins``.
+
+    ``plugins`` are extra plugin objects (modules, classes or instances with
+    ``@hookimpl`` functions), registered as if installed: a mapping from a name
+    to the plugin, or a list of plugins (named after their ``__name__`` or
+    class) and ``(name, plugin)`` pairs. ``discover=False`` skips entry points, which gives
+    tests an isolated registry; ``selection`` chooses among installed plugins.
+    """
+    loader = _Loader(selection or PluginSelection())
+    loader.add(Origin("lifeos_core", CORE_DISTRIBUTION, __version__), lambda: builtin_operations)
+    if discover:
+        for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
+            dist = point.dist
+            origin = Origin(point.name, dist.metadata["Name"] if dist is not None else LOCAL_DISTRIBUTION,
+                            dist.version if dist is not None else "")
+            reason = loader.selection.skip_reason(origin.distribution)
+            if reason is not None:
+                loader.skipped.append(PluginSkip(origin, reason))
+            else:
+                loader.add(origin, point.load)
+    for name, plugin in _named(plugins):
+        while name in loader.origins:
+            name += "'"
+        loader.add(Origin(name, name, LOCAL_VERSION), lambda plugin=plugin: plugin)
+    missions, operations, conflicts = _collect(loader)
+    registry = Registry(
+        missions=MappingProxyType(missions),
+        operations=MappingProxyType(operations),
+        plugins=tuple(_describe_plugins(loader)),
+        failures=tuple(loader.failures),
+        conflicts=tuple(conflicts),
+        skipped=tuple(loader.skipped),
+        plugin_manager=loader.manager,
+    )
+    if loader.selection.strict and registry.problems():
+        raise PluginError(
+            f"strict plugin loading (LIFEOS_STRICT_PLUGINS=1) found {len(registry.problems())} problem(s): "
+            + "; ".join(registry.problems())
+        )
+    return registry
+
+
+def _named(plugins: Iterable[Any] | Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    if isinstance(plugins, Mapping):
+        yield from plugins.items()
+        return
+    for plugin in plugins:
+        if isinstance(plugin, tuple) and len(plugin) == 2 and isinstance(plugin[0], str):
+            yield plugin  # a (name, plugin) pair
+        else:
+            yield getattr(plugin, "__name__", type(plugin).__name__), plugin
+
+
+def _collect(loader: _Loader) -> tuple[dict[str, Any], dict[str, Any], list[Conflict]]:
+    """Ask each plugin's hooks, one plugin at a time, for what it provides."""
+    offers: dict[str, dict[str, list[Any]]] = {"mission": {}, "operation": {}}
+    for hook_name in _PROVIDING_HOOKS:
+        for impl in getattr(loader.manager.hook, hook_name).get_hookimpls():
+            origin = loader.origins[impl.plugin_name]
+            items: list[tuple[str, str, Any]] = []
+            make_register = _mission_register if hook_name == "lifeos_register_missions" else _operation_register
+            arguments = {"register": make_register(items, origin)}
+            try:
+                returned = loader.timed(origin.plugin, lambda: impl.function(*(arguments[a] for a in impl.argnames)))
+            except Exception as exc:
+                loader.failures.append(PluginFailure(origin, f"{hook_name} failed: {type(exc).__name__}: {exc}"))
+                continue
+            if returned is not None:
+                loader.failures.append(PluginFailure(
+                    origin, f"{hook_name} returned a {type(returned).__name__}; a hook calls register(...) "
+                            "for each thing it provides and returns nothing"))
+                continue
+            for kind, name, item in items:  # commit only what a hook offered in full
+                offers[kind].setdefault(name, []).append(item)
+    result: dict[str, dict[str, Any]] = {"mission": {}, "operation": {}}
+    conflicts: list[Conflict] = []
+    for kind, by_name in offers.items():
+        for name in sorted(by_name):
+            entries = by_name[name]
+            if len(entries) == 1:
+                result[kind][name] = entries[0]
+            else:
+                conflicts.append(Conflict(kind, name, tuple(_origin_of(entry) for entry in entries)))
+    for name, entry in list(result["mission"].items()):
+        problem = loader.timed(entry.plugin, lambda: _default_plan_problem(entry))
+        if problem is not None:
+            del result["mission"][name]
+            loader.failures.append(PluginFailure(_origin_of(entry), problem, mission=name))
+    return result["mission"], result["operation"], conflicts
+
+
+def _default_plan_problem(entry: MissionRegistryEntry) -> str | None:
+    """Why a mission cannot be offered, judged by planning it with default params.
+
+    A mission that merely needs params is fine; one whose default plan is over
+    the limits, or whose plan function crashes, is broken.
+    """
+    try:
+        entry.build({})
+    except MissionParamsError:
+        return None
+    except LifeosError as exc:
+        return f"its default plan is unusable: {exc}"
+    return None
+
+
+def _origin_of(entry: MissionRegistryEntry | OperationEntry) -> Origin:
+    if isinstance(entry, OperationEntry):
+        return entry.origin
+    return Origin(entry.plugin, entry.distribution, entry.version)
+
+
+def _mission_register(items: list, origin: Origin) -> Callable[[Mission], None]:
+    def register(mission: Mission) -> None:
+        if not isinstance(mission, Mission):
+            raise TypeError(f"register() takes a lifeos_core.Mission, got {type(mission).__name__}")
+        entry = MissionRegistryEntry(
+            name=mission.name,
+            description=mission.description,
+            distribution=origin.distribution,
+            version=origin.version,
+            mission=mission,
+            plugin=origin.plugin,
+        )
+        items.append(("mission", mission.name, entry))
+
+    return register
+
+
+def _operation_register(items: list, origin: Origin) -> Callable[..., None]:
+    def register(name: str, function: Callable[..., Any], description: str | None = None) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise TypeError(f"operation name must be a non-empty string, got {name!r}")
+        if not callable(function):
+            raise TypeError(f"operation {name!r} must be callable, got {type(function).__name__}")
+        if description is None:
+            description = (getattr(function, "__doc__", None) or "").strip().split("\n")[0]
+        items.append(("operation", name, OperationEntry(name, function, description, origin)))
+
+    return register
+
+
+def _describe_plugins(loader: _Loader) -> Iterator[PluginInfo]:
+    for name, origin in loader.origins.items():
+        plugin = loader.manager.get_plugin(name)
+        if plugin is None:
+            continue
+        hooks = tuple(sorted(caller.name for caller in loader.manager.get_hookcallers(plugin) or ()))
+        module = getattr(plugin, "__name__", None) or type(plugin).__module__
+        yield PluginInfo(origin, module, hooks, round(loader.load_ms.get(name, 0.0), 1))

@@ -31,6 +31,7 @@ def test_plugins_json_lists_everything(registry_with, pack):
     assert by_name["lifeos_core"]["distribution"] == "lifeos-core"
     assert by_name["lifeos_core"]["operations"] == ["fail", "noop", "set"]
     assert by_name["greeter"].pop("module") == "lifeos_core.testing"  # where the Plugin class lives
+    assert by_name["greeter"].pop("load_ms") >= 0 and by_name["greeter"].pop("slow") is False
     assert by_name["greeter"] == {
         "name": "greeter", "distribution": "greeter", "version": "local",
         "hooks": ["lifeos_register_missions", "lifeos_register_operations"],

@@ -37,7 +37,7 @@ def test_plugins_json_lists_everything(registry_with, pack):
         "hooks": ["lifeos_register_missions", "lifeos_register_operations"],
         "missions": ["hello"], "operations": [],  # 'wave' is claimed twice, so nobody gets it
     }
-    assert data["failed"] == [{"name": "broken", "distribution": "broken", "version": "local",
+    assert data["failed"] == [{"name": "broken", "distribution": "broken", "version": "local", "mission": None,
                                "error": "lifeos_register_operations failed: RuntimeError: cannot reach the config server"}]
     assert data["conflicts"][0]["name"] == "wave"
     assert data["conflicts"][0]["providers"] == ["greeter local", "copycat local"]

@@ -35,7 +35,7 @@ _TRUE = {"1", "true", "yes", "on"}
 
 
 def _names(text: str) -> list[str]:
-    return [normalize(part) for part in text.split(",") if part.strip()]
+    return [normalize(part.strip()) for part in text.split(",") if part.strip()]
 
 
 def selection_from_environment(

@@ -300,3 +300,15 @@ def test_mission_names_complete_from_the_registry():
 
     assert complete_mission("co") == ["counter"]
     assert complete_mission("") == ["counter", "needy"]
+
+
+def test_at_a_terminal_tables_are_drawn_by_rich_with_the_same_columns(monkeypatch):
+    import lifeos_core.cli.output as output
+
+    piped = invoke("missions", "list").stdout
+    monkeypatch.setattr(output, "is_terminal", lambda stream=None: True)
+    drawn = invoke("missions", "list").stdout
+    assert [line.split() for line in drawn.splitlines()] == [line.split() for line in piped.splitlines()]
+    assert "[bold]" not in drawn
+    ran = invoke("run", "counter", "--clock", "2026-01-01T00:00:00Z").stdout
+    assert "awaiting_attestation" in ran and "[yellow]" not in ran

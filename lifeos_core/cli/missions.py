@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .output import console, emit_json, escape, print_table, reports_errors
+from .output import console, emit_json, escape, print_table, reports_errors, warn
 
 missions_app = typer.Typer(help="List and inspect the installed missions.", no_args_is_help=True)
 
@@ -57,23 +57,14 @@ def list_missions_command(
     if json_output:
         emit_json({"missions": rows, "problems": problems})
         return
-    out = console()
     if not rows:
-        out.print("No missions installed. Install a mission pack, e.g. pip install lifeos-mission-echo")
+        typer.echo("No missions installed. Install a mission pack, e.g. pip install lifeos-mission-echo")
     else:
-        from rich.table import Table
-
-        table = Table(box=None, pad_edge=False, show_edge=False)
-        for column in ("Mission", "Steps", "Description", "From"):
-            table.add_column(column, no_wrap=column != "Description")
-        for row in rows:
-            steps = "?" if row["steps"] is None else f"{row['steps']} ({row['human_steps']} human)"
-            table.add_row(f"[bold]{escape(row['name'])}[/]", steps, escape(row["description"]),
-                          escape(f"{row['distribution']} {row['version']}"))
-        print_table(out, table)
+        table = [[row["name"], "?" if row["steps"] is None else f"{row['steps']} ({row['human_steps']} human)",
+                  row["description"], f"{row['distribution']} {row['version']}"] for row in rows]
+        print_table(table, headers=["Mission", "Steps", "Description", "From"], styles={0: lambda cell: "bold"})
     if problems:
-        console(stderr=True).print(
-            f"[yellow]warning:[/] {len(problems)} plugin problem(s); run `lifeos plugins` for details")
+        warn(f"{len(problems)} plugin problem(s); run `lifeos plugins` for details")
 
 
 @missions_app.command("show")
@@ -111,18 +102,13 @@ def show_mission(
         emit_json({"mission": entry.name, "description": entry.description, "distribution": entry.distribution,
                    "version": entry.version, "workflow": workflow.to_dict(), "budget": budget, "params": params})
         return
-    from rich.table import Table
-
     out = console()
     out.print(f"[bold]{escape(entry.name)}[/] ({escape(workflow.id)}) from {escape(entry.distribution)} "
               f"{escape(entry.version)}")
     out.print(escape(entry.description))
-    table = Table(box=None, pad_edge=False, show_edge=False)
-    for column in ("#", "Step", "Kind", "Operation", "Description"):
-        table.add_column(column)
-    for index, step in enumerate(workflow.steps, 1):
-        table.add_row(str(index), escape(step.id), step.kind, escape(step.operation or "-"), escape(step.description))
-    print_table(out, table)
+    print_table([[str(index), step.id, step.kind, step.operation or "-", step.description]
+                 for index, step in enumerate(workflow.steps, 1)],
+                headers=["#", "Step", "Kind", "Operation", "Description"])
     out.print(f"Anti-Failure budget: steps {budget['steps']}/{MAX_STEPS}, "
               f"human steps {budget['human_steps']}/{MAX_HUMAN_STEPS}")
     if params:

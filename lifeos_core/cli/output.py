@@ -91,11 +91,48 @@ def escape(text: Any) -> str:
     return rich_escape(str(text))
 
 
-def print_table(out: Any, table: Any) -> None:
-    """Print a Rich table without the padding Rich leaves at line ends."""
+def print_table(
+    rows: list[list[str]],
+    headers: list[str] | None = None,
+    styles: dict[int, Callable[[str], str]] | None = None,
+) -> None:
+    """Print plain-text ``rows`` as aligned columns, two spaces apart.
+
+    At a terminal Rich draws the table, with bold headers and the style that
+    ``styles[column](cell)`` names for a cell; piped, the same columns are
+    written as plain text without importing Rich, which keeps commands fast
+    in scripts. Lines never end in padding.
+    """
+    if is_terminal():
+        _print_rich_table(rows, headers, styles or {})
+        return
+    lines = ([headers] if headers else []) + rows
+    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))] if lines else []
+    for line in lines:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+def _print_rich_table(rows: list[list[str]], headers: list[str] | None, styles: dict[int, Callable[[str], str]]) -> None:
+    from rich.table import Table
+
+    out = console()
+    table = Table(box=None, pad_edge=False, show_edge=False, show_header=headers is not None)
+    for column in headers or [""] * (len(rows[0]) if rows else 0):
+        table.add_column(column)
+    for row in rows:
+        cells = []
+        for index, cell in enumerate(row):
+            style = styles[index](cell) if index in styles else ""
+            cells.append(f"[{style}]{escape(cell)}[/]" if style else escape(cell))
+        table.add_row(*cells)
     with out.capture() as captured:
         out.print(table)
     out.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+def warn(message: str) -> None:
+    """A one-line warning on stderr."""
+    typer.echo(f"warning: {message}", err=True)
 
 
 def emit_json(data: Any) -> None:

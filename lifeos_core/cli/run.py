@@ -42,21 +42,13 @@ def ask_for_decisions(workflow: Any, decided: dict[str, bool]) -> dict[str, bool
 
 
 def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any]) -> None:
-    from rich.table import Table
-
     out = console()
     receipt = result.receipt
     verdict = "[green]succeeded[/]" if result.success else "[red bold]FAILED[/]"
     out.print(f"[bold]{escape(mission)}[/] {verdict} ({escape(receipt['workflow_id'])}, "
               f"clock {receipt['start_time']})")
-    table = Table(box=None, pad_edge=False, show_edge=False, show_header=False)
-    for _ in range(4):
-        table.add_column()
-    for entry in result.lineage:
-        style = _STATUS_STYLE.get(entry["status"], "")
-        table.add_row(f"  {escape(entry['step_id'])}", entry["kind"], escape(entry["operation"] or "-"),
-                      f"[{style}]{entry['status']}[/]" if style else entry["status"])
-    print_table(out, table)
+    print_table([[f"  {entry['step_id']}", entry["kind"], entry["operation"] or "-", entry["status"]]
+                 for entry in result.lineage], styles={3: lambda status: _STATUS_STYLE.get(status, "")})
     if result.error_message:
         out.print(f"[red]error:[/] {escape(result.error_message)}")
     waiting = [item["id"] for item in receipt["human_steps"] if item["status"] == "awaiting_attestation"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "MissionSpec": "builder",
+    "MAX_STATE_BYTES": "context",
     "build_workflow": "builder",
     "Clock": "clock",
     "EPOCH": "clock",
@@ -23,10 +24,10 @@ _EXPORTS: dict[str, str] = {
     "parse_suite_definition": "config",
     "parse_test_plan": "config",
     "run_test_run_from_config": "config",
-    "ExecutionContext": "engine",
-    "OrchestrationResult": "engine",
+    "ExecutionContext": "context",
+    "OrchestrationResult": "result",
     "Orchestrator": "engine",
-    "StepContext": "engine",
+    "StepContext": "context",
     "AntiFailurePlanningError": "errors",
     "AntiFailureViolation": "errors",
     "ConfigError": "errors",
@@ -97,7 +98,8 @@ if TYPE_CHECKING:
     from .builder import MissionSpec, build_workflow
     from .clock import Clock, EPOCH, FixedClock
     from .config import TestPlan, load_test_plan, parse_expectations_definition, parse_suite_definition, parse_test_plan, run_test_run_from_config
-    from .engine import ExecutionContext, OrchestrationResult, Orchestrator, StepContext
+    from .context import ExecutionContext, MAX_STATE_BYTES, StepContext
+    from .engine import Orchestrator
     from .errors import AntiFailurePlanningError, AntiFailureViolation, ConfigError, DefinitionError, EnvelopeViolation, LifeosError, MissionParamsError, NotJSONError, PluginConflictError, PluginError, StepFailed, UnknownMissionError, WorkflowInputError
     from .expectations import ExpectationResult, MissionExpectation, SuiteExpectationsDefinition, SuiteExpectationsResult, evaluate_expectations
     from .harness import MissionCall, ScenarioDefinition, ScenarioResult, run_scenario
@@ -108,6 +110,7 @@ if TYPE_CHECKING:
     from .mission import Mission, MissionRegistryEntry, Param, REQUIRED
     from .plugins import Registry, load_registry, reload_plugins, use_registry
     from .registry import get_mission, list_missions, run_mission
+    from .result import OrchestrationResult
     from .suite import ScenarioSuiteDefinition, ScenarioSuiteResult, run_suite
     from .testrun import TestRunResult, aggregate_test_run, run_test_run
     from .version import __version__

@@ -198,8 +198,8 @@ class TestPlan:
     expectations: SuiteExpectationsDefinition
     source: str | None = None
 
-    def run(self) -> TestRunResult:
-        return run_test_run(self.suite, self.expectations)
+    def run(self, *, verify: bool = False) -> TestRunResult:
+        return run_test_run(self.suite, self.expectations, verify=verify)
 
 
 def _plan_expectations(config: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, MissionExpectation]]:

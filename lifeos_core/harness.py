@@ -140,12 +140,13 @@ def scenario_hash(scenario_name: str, mission_results: Mapping[str, Orchestratio
     )
 
 
-def run_scenario(defn: ScenarioDefinition) -> ScenarioResult:
+def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioResult:
     """Run each mission of ``defn`` on the scenario's initial state, in order.
 
     Errors in the plan itself (an unknown mission, params the mission refuses,
     a plan beyond the limits) propagate; a mission that runs and fails is a
-    result like any other, with ``success=False``.
+    result like any other, with ``success=False``. ``verify`` runs every
+    mission with determinism verification (see ``run_mission``).
     """
     if not isinstance(defn, ScenarioDefinition):
         raise DefinitionError(f"run_scenario needs a ScenarioDefinition, got {type(defn).__name__}")
@@ -155,7 +156,7 @@ def run_scenario(defn: ScenarioDefinition) -> ScenarioResult:
         # The initial state is frozen: every mission reads the same immutable
         # value, which is as isolated as a deep copy and costs nothing.
         results[call.key] = run_mission(
-            call.name, call.params, defn.initial_state, approvals=call.approvals, clock=clock
+            call.name, call.params, defn.initial_state, approvals=call.approvals, clock=clock, verify=verify
         )
     return ScenarioResult(
         scenario_name=defn.scenario_name,

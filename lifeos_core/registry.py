@@ -34,11 +34,14 @@ def run_mission(
     *,
     approvals: Mapping[str, bool] | None = None,
     clock: Clock | None = None,
+    verify: bool = False,
 ) -> OrchestrationResult:
     """Plan ``mission_name`` with ``params`` and run it on ``initial_state``.
 
     ``approvals`` decides human steps by id; ``clock`` is the run's time
-    (a fixed logical clock when omitted, so the run is reproducible).
+    (a fixed logical clock when omitted, so the run is reproducible);
+    ``verify`` runs each runtime step twice and fails the run if the two
+    runs disagree (see :meth:`Orchestrator.run_workflow`).
     """
     workflow = build_workflow(MissionSpec(type=mission_name, params=params))
     context = ExecutionContext(
@@ -46,4 +49,4 @@ def run_mission(
         approvals=approvals,
         clock=clock if clock is not None else FixedClock(),
     )
-    return Orchestrator().run_workflow(workflow, context)
+    return Orchestrator().run_workflow(workflow, context, verify=verify)

@@ -83,11 +83,11 @@ def suite_hash(suite_name: str, scenario_results: Mapping[str, ScenarioResult]) 
     )
 
 
-def run_suite(defn: ScenarioSuiteDefinition) -> ScenarioSuiteResult:
+def run_suite(defn: ScenarioSuiteDefinition, *, verify: bool = False) -> ScenarioSuiteResult:
     """Run every scenario of ``defn`` in order; plan errors propagate."""
     if not isinstance(defn, ScenarioSuiteDefinition):
         raise DefinitionError(f"run_suite needs a ScenarioSuiteDefinition, got {type(defn).__name__}")
-    return collect_suite_result(defn.suite_name, (run_scenario(scenario) for scenario in defn.scenarios))
+    return collect_suite_result(defn.suite_name, (run_scenario(s, verify=verify) for s in defn.scenarios))
 
 
 def collect_suite_result(suite_name: str, scenario_results: Iterable[ScenarioResult]) -> ScenarioSuiteResult:

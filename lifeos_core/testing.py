@@ -12,6 +12,8 @@ and its helpers can be imported anywhere:
 
 - :func:`assert_deterministic`: a mission gives byte-identical results twice
   and leaves its inputs alone;
+- :func:`assert_verified`: every step of a mission gives the same outcome when
+  run twice on independent copies, and none leaves the envelope;
 - :func:`assert_within_limits`: a mission plans within the Anti-Failure limits
   for each of a range of params;
 - :func:`assert_rejects_params`: a mission refuses bad params with a clear error;
@@ -105,6 +107,27 @@ def assert_deterministic(
         which = "params" if params != before[0] else "initial state"
         raise AssertionError(f"mission {mission!r} changed the {which} it was given")
     return results[0]
+
+
+def assert_verified(
+    mission: str,
+    params: Mapping[str, Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    *,
+    approvals: Mapping[str, bool] | None = None,
+    clock: Any = None,
+) -> OrchestrationResult:
+    """Run ``mission`` with verification (every runtime step twice, on
+    independent copies) and fail if a step disagreed with itself or left the
+    envelope. Returns the result (which may be a failure for other reasons,
+    such as a rejected human step, for the test to judge)."""
+    from .registry import run_mission
+
+    result = run_mission(mission, params, state, approvals=approvals, clock=clock, verify=True)
+    statuses = {entry["status"] for entry in result.lineage}
+    if {"nondeterministic", "envelope_violation"} & statuses:
+        raise AssertionError(f"mission {mission!r}: {result.error_message}")
+    return result
 
 
 def assert_within_limits(mission: str, params_list: Iterable[Mapping[str, Any] | None]) -> list[WorkflowDefinition]:

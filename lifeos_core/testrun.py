@@ -87,9 +87,11 @@ def aggregate_test_run(
 def run_test_run(
     suite_def: ScenarioSuiteDefinition,
     expectations_def: SuiteExpectationsDefinition,
+    *,
+    verify: bool = False,
 ) -> TestRunResult:
     """Run ``suite_def``, judge it with ``expectations_def``, and record both."""
-    suite_result = run_suite(suite_def)
+    suite_result = run_suite(suite_def, verify=verify)
     return aggregate_test_run(suite_result, evaluate_expectations(suite_result, expectations_def))
 
 
@@ -115,6 +117,7 @@ def execute_plan(
     *,
     fail_fast: bool = False,
     on_scenario: Callable[[int, int, str], None] | None = None,
+    verify: bool = False,
 ) -> PlanExecution:
     """Run a plan one scenario at a time: the same result as :func:`run_test_run`,
     with a progress callback ``on_scenario(done, total, name)`` and, with
@@ -127,7 +130,7 @@ def execute_plan(
     stopped_after = None
     total = len(suite_def.scenarios)
     for done, scenario in enumerate(suite_def.scenarios, 1):
-        results.append(run_scenario(scenario))
+        results.append(run_scenario(scenario, verify=verify))
         if on_scenario is not None:
             on_scenario(done, total, scenario.scenario_name)
         if fail_fast and done < total:

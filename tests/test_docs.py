@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -31,3 +33,44 @@ def test_the_site_builds_strictly(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "plugin-hooks" / "index.html").exists()
+
+
+CONSOLE_BLOCK = re.compile(
+    r"```console\n\$ lifeos (?P<args>[^\n]*)\n(?P<output>(?:(?!```).)*?)\[exit code (?P<code>\d+)\]\n```", re.S)
+
+
+def _reproducible(args: list[str]) -> bool:
+    """Blocks whose output is the same on every run: not timed, not wall-clock, not writing files."""
+    if args[0] in {"plugins", "new"} or (args[0] == "run" and "--clock" not in args):
+        return False
+    return all(not arg.endswith((".yaml", ".toml", ".json")) or (ROOT / arg).exists() for arg in args)
+
+
+def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry_with):
+    """docs/cli.md shows real output; LIFEOS_REGENERATE_DOCS=1 rewrites it from the installed packs."""
+    from typer.testing import CliRunner
+
+    from lifeos_core import load_registry
+    from lifeos_core.cli import app
+
+    installed = load_registry()
+    if not {"echo", "daily_loop", "run_tests"} <= set(installed.missions):
+        pytest.skip("the standard packs are not installed")
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COLUMNS", "100")
+    page = ROOT / "docs" / "cli.md"
+    text = page.read_text()
+    from lifeos_core import use_registry
+
+    def actual(match: re.Match) -> str:
+        args = shlex.split(match["args"])
+        if not _reproducible(args):
+            return match[0]
+        with use_registry(installed):
+            result = CliRunner().invoke(app, args)
+        return f"```console\n$ lifeos {match['args']}\n{result.output}[exit code {result.exit_code}]\n```"
+
+    expected = CONSOLE_BLOCK.sub(actual, text)
+    if os.environ.get("LIFEOS_REGENERATE_DOCS") == "1":
+        page.write_text(expected)
+    assert text == expected, "docs/cli.md is stale: run LIFEOS_REGENERATE_DOCS=1 pytest tests/test_docs.py"

@@ -308,6 +308,7 @@ def test_the_receipt_and_lineage_record_the_run():
         "final_state_hash": stable_hash({"x": 1}),
         "success": True,
         "failed_step_id": None,
+        "violation": None,
     }
     assert [(entry["step_id"], entry["status"]) for entry in result.lineage] == [
         ("a", "completed"),

@@ -65,3 +65,12 @@ def test_assert_rejects_params():
         assert_rejects_params("tally", {"n": 3})
     with pytest.raises(AssertionError, match="does not match 'colour'"):
         assert_rejects_params("tally", {"n": "x"}, match="colour")
+
+
+def test_assert_verified_names_the_step_that_disagrees_with_itself():
+    from lifeos_core.testing import assert_verified
+
+    assert assert_verified("tally", {"n": 2}, {"total": 1}).final_state == {"total": 3}
+    with pytest.raises(AssertionError, match=r"^mission 'dice': step 'roll' is not deterministic: two runs of its "
+                                             r"operation differ at state path 'roll'$"):
+        assert_verified("dice")

@@ -98,6 +98,8 @@ def judge_plan(
         "--junit-xml", metavar="FILE", help="Also write a JUnit XML report (one testcase per expectation).")] = None,
     fail_fast: Annotated[bool, typer.Option(
         "--fail-fast", "-x", help="Stop after the first scenario with a failing expectation.")] = False,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Run every mission step twice and fail a mission whose two runs differ.")] = False,
 ) -> None:
     """Run a test plan and judge it by its expectations.
 
@@ -121,7 +123,8 @@ def judge_plan(
     test_plan = load_test_plan(plan, expectations)
 
     def run(on_scenario: Any = None) -> Any:
-        return execute_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario)
+        return execute_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario,
+                            verify=verify)
 
     total = len(test_plan.suite.scenarios)
     show_progress = not json_output and total >= PROGRESS_FROM and is_terminal() and is_terminal(_stderr())

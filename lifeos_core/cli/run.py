@@ -81,6 +81,8 @@ def run(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every human step not decided otherwise.")] = False,
     clock: Annotated[Optional[str], typer.Option(
         "--clock", metavar="TIME", help="The run's time (ISO 8601), instead of now, to reproduce a run.")] = None,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Run each step twice and fail if the two runs differ (proves determinism).")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE", help="Also write the full result as JSON to FILE (atomically).")] = None,
@@ -117,7 +119,7 @@ def run(
     elif workflow.human_steps and not json_output and is_terminal() and is_terminal_input():
         approvals = ask_for_decisions(workflow, approvals)
     context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=FixedClock(instant))
-    result = Orchestrator().run_workflow(workflow, context)
+    result = Orchestrator().run_workflow(workflow, context, verify=verify)
     if output is not None:
         write_text_atomically(output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
     if json_output:

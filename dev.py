@@ -62,6 +62,8 @@ def demo() -> None:
         ["missions", "list"],
         ["run", "daily_loop", "--state", "examples/tasks.yaml", "--approve", "confirm-plan"],
         ["test", "examples/daily-plan.lifeos.yaml"],
+        ["runs", "list", "--limit", "3"],
+        ["runs", "verify"],
     ):
         print(f"\n$ lifeos {' '.join(command)}", flush=True)
         run(BIN / "lifeos", *command)

@@ -181,30 +181,50 @@ def freeze_mapping(value: Mapping[str, Any] | None, where: str) -> FrozenMap:
     return freeze(value, where)
 
 
-def first_difference(left: Any, right: Any, path: str = "") -> str | None:
+def first_difference(left: Any, right: Any) -> str | None:
     """The dotted path of the first place two JSON values differ, or ``None``.
 
     Paths use the expectation syntax (``daily.priorities.0.id``); the empty
     path means the values differ at the top. Integers and floats with the same
     value (``1`` and ``1.0``) count as equal, as in JSON.
     """
+    found = differences(left, right, limit=1)
+    return found[0] if found else None
+
+
+def differences(left: Any, right: Any, limit: int = 20, path: str = "") -> list[str]:
+    """The dotted paths where two JSON values differ, in order, at most ``limit``."""
+    found: list[str] = []
+    _collect_differences(left, right, path, found, limit)
+    return found
+
+
+def _collect_differences(left: Any, right: Any, path: str, found: list[str], limit: int) -> None:
+    if len(found) >= limit:
+        return
     if isinstance(left, Mapping) and isinstance(right, Mapping):
         for key in list(left) + [key for key in right if key not in left]:
             if key not in left or key not in right:
-                return _join(path, key)
-            found = first_difference(left[key], right[key], _join(path, key))
-            if found is not None:
-                return found
-        return None
+                found.append(_join(path, key))
+            else:
+                _collect_differences(left[key], right[key], _join(path, key), found, limit)
+            if len(found) >= limit:
+                return
+        return
     if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
         for index, (a, b) in enumerate(zip(left, right)):
-            found = first_difference(a, b, _join(path, str(index)))
-            if found is not None:
-                return found
-        return None if len(left) == len(right) else _join(path, str(min(len(left), len(right))))
+            _collect_differences(a, b, _join(path, str(index)), found, limit)
+            if len(found) >= limit:
+                return
+        if len(left) != len(right):
+            found.append(_join(path, str(min(len(left), len(right)))))
+        return
     if isinstance(left, bool) or isinstance(right, bool):
-        return None if left is right else path
-    return None if left == right and type(left) in (type(right), int, float) else path
+        if left is not right:
+            found.append(path)
+        return
+    if not (left == right and type(left) in (type(right), int, float)):
+        found.append(path)
 
 
 def _join(path: str, key: str) -> str:

@@ -8,6 +8,7 @@ a registry of their own (no entry-point discovery), through the fixtures of
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,3 +26,11 @@ def pack() -> type[Plugin]:
 def registry_with(lifeos_registry: Callable[..., Any]) -> Callable[..., Any]:
     """Make the given plugins (name=plugin) the only ones installed, for one test."""
     return lifeos_registry
+
+
+@pytest.fixture(autouse=True)
+def ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test records into a ledger of its own, never the user's."""
+    path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"
+    monkeypatch.setenv("LIFEOS_LEDGER", str(path))
+    return path

@@ -68,7 +68,9 @@ def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry
             return match[0]
         with use_registry(installed):
             result = CliRunner().invoke(app, args)
-        return f"```console\n$ lifeos {match['args']}\n{result.output}[exit code {result.exit_code}]\n```"
+        # The ledger line names a fresh record id and path on every run; the page explains it instead.
+        output = "".join(line for line in result.output.splitlines(True) if not line.startswith("recorded as "))
+        return f"```console\n$ lifeos {match['args']}\n{output}[exit code {result.exit_code}]\n```"
 
     expected = CONSOLE_BLOCK.sub(actual, text)
     if os.environ.get("LIFEOS_REGENERATE_DOCS") == "1":

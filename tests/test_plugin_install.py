@@ -40,7 +40,7 @@ def build_wheels(source: Path, wheel_dir: Path, *, with_dependencies: bool = Fal
     pip("wheel", *deps, "--no-build-isolation", "--quiet", "--wheel-dir", wheel_dir, scratch)
 
 
-def write_pack(folder: Path, distribution: str, module_source: str) -> Path:
+def write_pack(folder: Path, distribution: str, module_source: str, version: str = "1.0.0") -> Path:
     """A one-module pack whose entry point is named after the distribution."""
     module = distribution.replace("-", "_")
     folder.mkdir(parents=True)
@@ -51,7 +51,7 @@ def write_pack(folder: Path, distribution: str, module_source: str) -> Path:
 
         [project]
         name = "{distribution}"
-        version = "1.0.0"
+        version = "{version}"
         dependencies = ["lifeos-core"]
 
         [project.entry-points.lifeos]
@@ -92,7 +92,8 @@ def installed(python: Path, wheelhouse: Path, *requirements: str, find_links: tu
     try:
         yield
     finally:
-        pip("--python", python, "uninstall", "--yes", "--quiet", *requirements)
+        names = [requirement.split("==")[0] for requirement in requirements]
+        pip("--python", python, "uninstall", "--yes", "--quiet", *names)
 
 
 def lifeos(python: Path, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
@@ -269,3 +270,22 @@ def test_a_scaffolded_pack_installs_tests_green_and_runs(fresh_env, wheelhouse, 
         ran = lifeos(fresh_env, "run", "water", "--param", "amount=3", "--approve", "confirm", "--json")
         assert ran.returncode == 0, ran.stderr
         assert json.loads(ran.stdout)["final_state"]["water"]["total"] == 3
+
+
+def test_replay_after_upgrading_a_pack_names_the_difference_and_the_version(fresh_env, wheelhouse, tmp_path):
+    build_wheels(write_pack(tmp_path / "v1", "lifeos-mission-tide", TIDE), tmp_path / "wheels")
+    doubled = TIDE.replace('payload["by"]', 'payload["by"] * 2')
+    build_wheels(write_pack(tmp_path / "v2", "lifeos-mission-tide", doubled, version="2.0.0"), tmp_path / "wheels")
+    ledger = str(tmp_path / "ledger.sqlite3")
+    with installed(fresh_env, wheelhouse, "lifeos-mission-tide==1.0.0", find_links=(tmp_path / "wheels",)):
+        ran = lifeos(fresh_env, "run", "tide", "-p", "by=2", "--clock", "2026-01-01T00:00:00Z", "--ledger", ledger)
+        assert ran.returncode == 0, ran.stderr
+        record_id = json.loads(lifeos(fresh_env, "runs", "list", "--json", "--ledger", ledger).stdout)[0]["id"]
+        assert lifeos(fresh_env, "runs", "replay", record_id[:8], "--ledger", ledger).returncode == 0
+        pip("--python", fresh_env, "install", "--quiet", "--no-index", "--find-links", wheelhouse,
+            "--find-links", tmp_path / "wheels", "lifeos-mission-tide==2.0.0")
+        replayed = lifeos(fresh_env, "runs", "replay", record_id[:8], "--ledger", ledger)
+        assert replayed.returncode == 1
+        assert "differs at final_state.level" in replayed.stdout
+        assert "version changed: lifeos-mission-tide 1.0.0 -> 2.0.0" in replayed.stdout
+        assert lifeos(fresh_env, "runs", "verify", "--ledger", ledger).returncode == 0

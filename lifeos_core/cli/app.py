@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import missions, new, plans, plugin_info, run
+from . import missions, new, plans, plugin_info, run, runs
 from .extensions import LifeosGroup
 from .output import EXIT_OK, Settings
 
@@ -63,7 +63,7 @@ def root(
         configure_plugins(disabled=disable_plugin or ())
 
 
-for module in (missions, run, plans, plugin_info, new):
+for module in (missions, run, plans, runs, plugin_info, new):
     module.register(app)
 
 

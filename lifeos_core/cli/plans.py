@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, emit_json, escape, is_terminal, reports_errors
+from .recording import LedgerOption, NoRecordOption, record_run
 
 PROGRESS_FROM = 10  # scenarios; smaller plans finish before a bar is worth drawing
 
@@ -100,11 +101,14 @@ def judge_plan(
         "--fail-fast", "-x", help="Stop after the first scenario with a failing expectation.")] = False,
     verify: Annotated[bool, typer.Option(
         "--verify", help="Run every mission step twice and fail a mission whose two runs differ.")] = False,
+    ledger: LedgerOption = None,
+    no_record: NoRecordOption = False,
 ) -> None:
     """Run a test plan and judge it by its expectations.
 
     Prints each scenario's missions and each expectation's verdict (actual
-    against expected, and why), then a summary. Exit code 0 when every
+    against expected, and why), then a summary. The test run is recorded in
+    the ledger (see lifeos runs) unless --no-record. Exit code 0 when every
     expectation passes, 1 when any fails, 2 when the plan is invalid.
 
     Examples:
@@ -115,12 +119,16 @@ def judge_plan(
 
       lifeos test examples/daily-plan.lifeos.yaml --json
     """
-    from ..config import load_test_plan
-    from ..files import write_text_atomically
+    from ..config import parse_test_plan
+    from ..files import read_data_file, write_text_atomically
+    from ..recording import recorded_test_result
     from ..testrun import execute_plan
     from .junit import junit_xml as render_junit
 
-    test_plan = load_test_plan(plan, expectations)
+    plan_data = read_data_file(plan, "test plan")
+    expectations_data = read_data_file(expectations, "expectations file") if expectations is not None else None
+    test_plan = parse_test_plan(plan_data, expectations_data, source=str(plan),
+                                expectations_source=str(expectations) if expectations is not None else None)
 
     def run(on_scenario: Any = None) -> Any:
         return execute_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario,
@@ -132,11 +140,19 @@ def judge_plan(
     if junit_xml is not None:
         write_text_atomically(junit_xml, render_junit(execution, test_plan.expectations))
     if json_output:
-        emit_json({**execution.result.to_dict(), "skipped": list(execution.skipped)})
+        emit_json(recorded_test_result(execution))
     else:
         print_test_report(execution, test_plan.expectations)
+    failed_to_record = None
+    if not no_record:
+        from ..plugins import active_registry
+        from ..recording import record_test_run
+
+        failed_to_record = record_run(ledger, lambda book: record_test_run(
+            book, source=str(plan), plan=plan_data, expectations=expectations_data, fail_fast=fail_fast,
+            verify=verify, test_plan=test_plan, execution=execution, registry=active_registry()), quiet=False)
     passed = execution.result.passed and not execution.skipped
-    raise typer.Exit(EXIT_OK if passed else EXIT_FAILED)
+    raise typer.Exit(failed_to_record or (EXIT_OK if passed else EXIT_FAILED))
 
 
 def _stderr() -> Any:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from .missions import complete_mission
+from .recording import LedgerOption, NoRecordOption, record_run
 from .output import EXIT_FAILED, EXIT_OK, console, emit_json, escape, is_terminal, print_table, reports_errors
 
 _STATUS_STYLE = {
@@ -86,14 +87,17 @@ def run(
     json_output: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", metavar="FILE", help="Also write the full result as JSON to FILE (atomically).")] = None,
+    ledger: LedgerOption = None,
+    no_record: NoRecordOption = False,
 ) -> None:
     """Run a mission and report its outcome.
 
     Human steps: --approve/--reject decide them, --yes approves the rest; at a
     terminal you are asked about any left; otherwise they are recorded as
     awaiting attestation. The current time is the run's clock (--clock to
-    reproduce a run). Exit code 0 on success, 1 when the mission failed, 2 on
-    bad input.
+    reproduce a run). The run is recorded in the ledger (see lifeos runs)
+    unless --no-record. Exit code 0 on success, 1 when the mission failed, 2
+    on bad input.
 
     Examples:
 
@@ -104,7 +108,7 @@ def run(
       lifeos run daily_loop --state tasks.yaml --yes --json --output result.json
     """
     from ..builder import MissionSpec, build_workflow
-    from ..clock import FixedClock, parse_instant
+    from ..clock import FixedClock, format_instant, parse_instant
     from ..engine import ExecutionContext, Orchestrator
     from ..files import write_text_atomically
     from .params import collect_params, decisions, read_state
@@ -118,7 +122,8 @@ def run(
         approvals = {**{step.id: True for step in workflow.human_steps}, **approvals}
     elif workflow.human_steps and not json_output and is_terminal() and is_terminal_input():
         approvals = ask_for_decisions(workflow, approvals)
-    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=FixedClock(instant))
+    clock_input = FixedClock(instant)
+    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=clock_input)
     result = Orchestrator().run_workflow(workflow, context, verify=verify)
     if output is not None:
         write_text_atomically(output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -126,7 +131,16 @@ def run(
         emit_json(result.to_dict())
     else:
         print_run_summary(mission, result, initial_state)
-    raise typer.Exit(EXIT_OK if result.success else EXIT_FAILED)
+    failed_to_record = None
+    if not no_record:
+        from ..plugins import active_registry
+        from ..recording import record_mission_run
+
+        failed_to_record = record_run(ledger, lambda book: record_mission_run(
+            book, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
+            clock=format_instant(instant), verify=verify, workflow=workflow, result=result,
+            registry=active_registry()), quiet=False)
+    raise typer.Exit(failed_to_record or (EXIT_OK if result.success else EXIT_FAILED))
 
 
 def is_terminal_input() -> bool:

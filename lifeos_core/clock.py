@@ -33,9 +33,25 @@ class FixedClock:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "instant", parse_instant(self.instant))
+        object.__setattr__(self, "_text", format_instant(self.instant))
 
     def now(self) -> datetime:
         return self.instant
+
+    def text(self) -> str:
+        """The instant as receipts write it (computed once)."""
+        return self._text  # type: ignore[attr-defined]
+
+
+def clock_text(clock: Clock) -> str:
+    """The current time of ``clock`` as receipts write it."""
+    text = getattr(clock, "text", None)
+    return text() if text is not None else format_instant(clock.now())
+
+
+def is_clock(value: object) -> bool:
+    """Whether ``value`` can serve as a clock (has a callable ``now``)."""
+    return callable(getattr(value, "now", None))
 
 
 def parse_instant(value: datetime | str) -> datetime:
@@ -67,3 +83,7 @@ def format_instant(moment: datetime) -> str:
     """The one textual form of an instant in receipts: ISO 8601 in UTC with ``Z``."""
     text = parse_instant(moment).isoformat()
     return text[: -len("+00:00")] + "Z"
+
+
+LOGICAL_CLOCK = FixedClock()
+"""The default clock of a run: fixed at the Unix epoch, so runs reproduce."""

@@ -9,22 +9,23 @@ mission's params.
 
 from __future__ import annotations
 
+import hashlib
 import random as _random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .clock import Clock, FixedClock
+from .clock import LOGICAL_CLOCK, Clock, FixedClock, is_clock
 from .errors import WorkflowInputError
-from .jsonvalue import FrozenMap, freeze_mapping
+from .jsonvalue import FrozenMap, freeze, freeze_mapping
+from .record import FrozenRecord
+from .snapshot import Snapshot
 
 MAX_STATE_BYTES = 16 * 1024 * 1024
 """The largest state a run may hold, in bytes of canonical JSON (16 MiB)."""
 
 
-@dataclass(frozen=True)
-class ExecutionContext:
+class ExecutionContext(FrozenRecord):
     """The inputs of a run besides the workflow.
 
     ``initial_state`` is the state the first step sees; ``approvals`` maps
@@ -33,47 +34,81 @@ class ExecutionContext:
     the run's only source of time; ``max_state_bytes`` bounds the state
     (canonical JSON) before and after every step, and may be set below
     :data:`MAX_STATE_BYTES`, never above.
+
+    The initial state is encoded once, here (see :class:`Snapshot`); reading
+    ``initial_state`` gives a read-only copy of it.
     """
 
-    initial_state: Mapping[str, Any] = field(default_factory=FrozenMap)
-    approvals: Mapping[str, bool] = field(default_factory=FrozenMap)
-    clock: Clock = field(default_factory=FixedClock)
-    max_state_bytes: int = MAX_STATE_BYTES
+    __slots__ = ("snapshot", "approvals", "clock", "max_state_bytes", "_initial_state")
+    _args = ("snapshot", "approvals", "clock", "max_state_bytes")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "initial_state", freeze_mapping(self.initial_state, "initial state"))
-        approvals = freeze_mapping(self.approvals, "approvals")
+    def __init__(
+        self,
+        initial_state: Mapping[str, Any] | Snapshot | None = None,
+        approvals: Mapping[str, bool] | None = None,
+        clock: Clock | None = None,
+        max_state_bytes: int = MAX_STATE_BYTES,
+    ) -> None:
+        snapshot = Snapshot.of({} if initial_state is None else initial_state, "initial state")
+        approvals = freeze_mapping(approvals, "approvals")
         for step_id, decision in approvals.items():
             if not isinstance(decision, bool):
                 raise WorkflowInputError(
                     f"approval for step {step_id!r} must be true (approve) or false (reject), got {decision!r}"
                 )
-        object.__setattr__(self, "approvals", approvals)
-        if not isinstance(self.clock, Clock):
-            raise WorkflowInputError(f"clock must have a now() method, got {type(self.clock).__name__}")
-        limit = self.max_state_bytes
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_STATE_BYTES:
+        clock = LOGICAL_CLOCK if clock is None else clock
+        if type(clock) is not FixedClock and not is_clock(clock):
+            raise WorkflowInputError(f"clock must have a now() method, got {type(clock).__name__}")
+        if max_state_bytes is not MAX_STATE_BYTES and (isinstance(max_state_bytes, bool) or not isinstance(
+                max_state_bytes, int) or not 1 <= max_state_bytes <= MAX_STATE_BYTES):
             raise WorkflowInputError(
-                f"max_state_bytes must be a whole number from 1 to {MAX_STATE_BYTES} (16 MiB), got {limit!r}"
+                f"max_state_bytes must be a whole number from 1 to {MAX_STATE_BYTES} (16 MiB), got {max_state_bytes!r}"
             )
+        setattr_ = object.__setattr__
+        setattr_(self, "snapshot", snapshot)
+        setattr_(self, "approvals", approvals)
+        setattr_(self, "clock", clock)
+        setattr_(self, "max_state_bytes", max_state_bytes)
+        setattr_(self, "_initial_state", None)
+
+    @property
+    def initial_state(self) -> FrozenMap:
+        """The initial state, read-only."""
+        if self._initial_state is None:
+            object.__setattr__(self, "_initial_state", freeze(self.snapshot.load(), "initial state"))
+        return self._initial_state  # type: ignore[return-value]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "ExecutionContext":
+        return self  # immutable: a copy would be the same thing
+
+    def __repr__(self) -> str:
+        return (f"ExecutionContext(initial_state={self.snapshot!r}, approvals={dict(self.approvals)!r}, "
+                f"clock={self.clock!r}, max_state_bytes={self.max_state_bytes})")
 
 
-@dataclass(frozen=True)
 class StepContext:
     """What an operation may know about its run besides state and payload.
 
     ``params`` are the mission params the workflow was planned with (its
     ``metadata["resolved_params"]``; empty for hand-built workflows). ``now()``
     and ``random`` are the only sanctioned sources of time and randomness:
-    both are inputs of the run, so a run stays reproducible.
+    both are inputs of the run, so a run stays reproducible. Read-only.
     """
 
-    workflow_id: str
-    step_id: str
-    clock: Clock
-    params: Mapping[str, Any] = field(default_factory=FrozenMap)
-    seed: int = 0
-    _random: Any = field(default=None, compare=False, repr=False)
+    __slots__ = ("workflow_id", "step_id", "clock", "params", "seed_text", "_random")
+
+    def __init__(self, workflow_id: str, step_id: str, clock: Clock, params: Mapping[str, Any] | None = None,
+                 seed_text: str = "") -> None:
+        setattr_ = object.__setattr__  # a plain class with slots: built for every step, so kept cheap
+        setattr_(self, "workflow_id", workflow_id)
+        setattr_(self, "step_id", step_id)
+        setattr_(self, "clock", clock)
+        setattr_(self, "params", FrozenMap() if params is None else params)
+        setattr_(self, "seed_text", seed_text)
+        setattr_(self, "_random", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("StepContext is read-only")
 
     def now(self) -> datetime:
         """The run's time."""
@@ -84,5 +119,9 @@ class StepContext:
         """A random generator seeded from the run's inputs and this step's id:
         the same run gives the same numbers, every time."""
         if self._random is None:
-            object.__setattr__(self, "_random", _random.Random(self.seed))
+            seed = int(hashlib.sha256(self.seed_text.encode()).hexdigest(), 16)
+            object.__setattr__(self, "_random", _random.Random(seed))
         return self._random
+
+    def __repr__(self) -> str:
+        return f"StepContext(workflow_id={self.workflow_id!r}, step_id={self.step_id!r}, clock={self.clock!r})"

@@ -57,8 +57,11 @@ class Orchestrator:
             context = ExecutionContext()
         elif not isinstance(context, ExecutionContext):
             raise WorkflowInputError(f"run_workflow needs an ExecutionContext, got {type(context).__name__}")
-        problem = anti_failure_problem(workflow.id, workflow.steps)
-        if problem is not None:
+        problem = workflow.__dict__.get("_limits")  # a workflow is immutable: check it once
+        if problem is None:
+            problem = anti_failure_problem(workflow.id, workflow.steps) or ""
+            object.__setattr__(workflow, "_limits", problem)
+        if problem:
             raise AntiFailureViolation(problem)
         operations = self._resolve_operations(workflow)
         _check_approvals(workflow, context.approvals)
@@ -66,12 +69,24 @@ class Orchestrator:
         return Run(workflow, context, operations, verify=verify).execute()
 
     def _resolve_operations(self, workflow: WorkflowDefinition) -> dict[str, Operation]:
-        """Check every step against the envelope and find its operation."""
-        registry = None
-        if self._operations is None:
+        """Check every step against the envelope and find its operation.
+
+        What was found for a workflow is kept on it, per registry: a workflow
+        is immutable, and a registry is too.
+        """
+        source: Any = self._operations
+        if source is None:
             from .plugins import active_registry
 
-            registry = active_registry()
+            source = active_registry()
+        cached = workflow.__dict__.get("_operations")
+        if cached is not None and cached[0] is source:
+            return cached[1]
+        found = self._find_operations(workflow, None if source is self._operations else source)
+        object.__setattr__(workflow, "_operations", (source, found))
+        return found
+
+    def _find_operations(self, workflow: WorkflowDefinition, registry: Any) -> dict[str, Operation]:
         found: dict[str, Operation] = {}
         for step in workflow.steps:
             if step.kind not in STEP_KINDS:
@@ -109,18 +124,8 @@ class Orchestrator:
 
 def _check_approvals(workflow: WorkflowDefinition, approvals: Mapping[str, bool]) -> None:
     """A decision for a step that is not a human step is almost surely a typo."""
-    human = [step.id for step in workflow.human_steps]
-    for step_id in approvals:
-        if step_id not in human:
-            known = ", ".join(human) if human else "none"
-            raise WorkflowInputError(
-                f"a decision was given for step {step_id!r}, which is not a human step of "
-                f"workflow {workflow.id!r} (its human steps: {known})"
-            )
-
-
-def _check_approvals(workflow: WorkflowDefinition, approvals: Mapping[str, bool]) -> None:
-    """A decision for a step that is not a human step is almost surely a typo."""
+    if not approvals:
+        return
     human = [step.id for step in workflow.human_steps]
     for step_id in approvals:
         if step_id not in human:

@@ -10,19 +10,17 @@ are recorded, never raised.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
-from .clock import format_instant
+from .clock import FixedClock, clock_text
 from .context import ExecutionContext, StepContext
 from .errors import EnvelopeViolation, NotJSONError, StepFailed
-from .guard import EnvelopeBreach, guarded
-from .hashing import canonical_json, sha256_hex, stable_hash
-from .jsonvalue import FrozenMap, first_difference, freeze_mapping, thaw
+from .guard import EnvelopeBreach, enclosing_steps, guarded, inside_step
+from .builtin_operations import noop
+from .jsonvalue import FrozenMap, first_difference
 from .result import OrchestrationResult
+from .snapshot import Snapshot
 from .workflow import HUMAN, StepSpec, WorkflowDefinition
 
 APPROVED = "approved"
@@ -38,33 +36,38 @@ MAX_NESTING = 1
 """How many runs may be started from inside steps, one inside the other (one:
 a step may run missions, as run_tests does, but their steps may not)."""
 
-_active_steps: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("lifeos_active_steps", default=())
-
-
 def refuse_deep_nesting(workflow_id: str) -> None:
     """Raise if a run of ``workflow_id`` would nest deeper than :data:`MAX_NESTING`."""
-    active = _active_steps.get()
+    if not inside_step():
+        return
+    active = enclosing_steps()
     if len(active) > MAX_NESTING:
-        outer = " inside ".join(f"step {step!r} of {workflow!r}" for workflow, step in reversed(active))
+        outer = " inside ".join(f"step {step!r} of {workflow!r}" for workflow, step in active)
         raise EnvelopeViolation(
             f"run of {workflow_id!r} refused: it would start inside {outer}; a step may start mission runs, "
             "but their steps may not start more"
         )
 
 
-@dataclass(frozen=True)
+_STATE_OF_STEP = "state {} by step {!r}"
+
+
 class _Outcome:
     """What one call of an operation came to."""
 
-    state: FrozenMap | None = None  # the new state (also a failing step's reported state)
-    encoded: bytes | None = None  # its canonical JSON
-    error: str | None = None  # why the step failed
-    breach: EnvelopeBreach | None = None
+    __slots__ = ("state", "error", "breach")
+
+    def __init__(self, state: Snapshot | None = None, error: str | None = None,
+                 breach: EnvelopeBreach | None = None) -> None:
+        self.state = state  # the new state (also a failing step's reported state)
+        self.error = error  # why the step failed
+        self.breach = breach
 
     def describe(self) -> str:
         if self.breach is not None:
             return f"left the envelope ({self.breach.event})"
         return f"failed ({self.error})" if self.error else "succeeded"
+
 
 
 class Run:
@@ -82,10 +85,9 @@ class Run:
         self.context = context
         self.operations = operations
         self.verify = verify
-        self.state: FrozenMap = context.initial_state
-        encoded = canonical_json(self.state)
-        self._check_size(len(encoded), "the initial state")
-        self.state_hash = sha256_hex(encoded)
+        self.state: Snapshot = context.snapshot
+        self._check_size(self.state.size, "the initial state")
+        self.state_hash = self.state.digest
         self.executed: list[StepSpec] = []
         self.lineage: list[dict[str, Any]] = []
         self.human_status: dict[str, str] = {step.id: NOT_REACHED for step in workflow.human_steps}
@@ -104,21 +106,21 @@ class Run:
             )
 
     def execute(self) -> OrchestrationResult:
-        start_time = format_instant(self.context.clock.now())
+        clock = self.context.clock
+        start_time = clock.text() if type(clock) is FixedClock else clock_text(clock)
         initial_hash = self.state_hash
-        self.inputs_hash = stable_hash(
-            {"workflow_hash": self.workflow.hash(), "initial_state_hash": initial_hash, "clock": start_time}
-        )
+        workflow_hash = self.workflow.hash()
+        self.inputs = f"{workflow_hash}:{initial_hash}:{start_time}"  # what seeds each step's random
         for step in self.workflow.steps:
             self.executed.append(step)
             finished = self._human(step) if step.kind == HUMAN else self._runtime(step)
             if not finished:
                 break
-        end_time = format_instant(self.context.clock.now())
+        end_time = start_time if type(clock) is FixedClock else clock_text(clock)
         success = self.failed_step_id is None
         receipt = {
             "workflow_id": self.workflow.id,
-            "workflow_hash": self.workflow.hash(),
+            "workflow_hash": workflow_hash,
             "steps": [step.id for step in self.executed],
             "human_steps": [{"id": step_id, "status": status} for step_id, status in self.human_status.items()],
             "start_time": start_time,
@@ -129,16 +131,8 @@ class Run:
             "failed_step_id": self.failed_step_id,
             "violation": self.violation,
         }
-        return OrchestrationResult(
-            id=self.workflow.id,
-            success=success,
-            executed_steps=self.executed,
-            final_state=self.state,
-            failed_step_id=self.failed_step_id,
-            error_message=self.error_message,
-            lineage=self.lineage,
-            receipt=receipt,
-        )
+        return OrchestrationResult._of_run(self.workflow.id, success, tuple(self.executed), self.state,
+                                           self.failed_step_id, self.error_message, self.lineage, receipt)
 
     # --- recording ---------------------------------------------------------------------
 
@@ -159,10 +153,9 @@ class Run:
         self.error_message = message
         return False
 
-    def _advance(self, step: StepSpec, status: str, state: FrozenMap, encoded: bytes) -> None:
-        output_hash = sha256_hex(encoded)
-        self._record(step, status, output_hash)
-        self.state, self.state_hash = state, output_hash
+    def _advance(self, step: StepSpec, status: str, state: Snapshot) -> None:
+        self._record(step, status, state.digest)
+        self.state, self.state_hash = state, state.digest
 
     # --- human steps -------------------------------------------------------------------
 
@@ -178,44 +171,40 @@ class Run:
     # --- runtime steps -----------------------------------------------------------------
 
     def _step_context(self, step: StepSpec) -> StepContext:
-        seed = int(hashlib.sha256(f"{self.inputs_hash}:{step.id}".encode()).hexdigest(), 16)
-        return StepContext(self.workflow.id, step.id, self.context.clock, self.params, seed)
+        return StepContext(self.workflow.id, step.id, self.context.clock, self.params, f"{self.inputs}:{step.id}")
 
     def _attempt(self, step: StepSpec) -> _Outcome:
         """Call the step's operation once, inside the envelope, and judge what it returned."""
         operation = self.operations[step.operation]  # type: ignore[index]
+        if operation is noop:
+            return _Outcome(state=self.state)  # nothing to run: the snapshot passes through as it is
         reported: Any = None
         error: str | None = None
-        token = _active_steps.set(_active_steps.get() + ((self.workflow.id, step.id),))
-        try:
-            with guarded() as guard:
-                try:
-                    returned = operation(thaw(self.state), thaw(step.payload), self._step_context(step))
-                except EnvelopeBreach:
-                    returned = None  # the guard kept it
-                except StepFailed as exc:
-                    returned, error, reported = None, str(exc), exc.state
-                except Exception as exc:  # an operation's own error ends the run, never the process
-                    returned, error = None, f"{type(exc).__name__}: {exc}"
-        finally:
-            _active_steps.reset(token)
+        with guarded((self.workflow.id, step.id)) as guard:
+            try:
+                returned = operation(self.state.load(), step.payload_copy(), self._step_context(step))
+            except EnvelopeBreach:
+                returned = None  # the guard kept it
+            except StepFailed as exc:
+                returned, error, reported = None, str(exc), exc.state
+            except Exception as exc:  # an operation's own error ends the run, never the process
+                returned, error = None, f"{type(exc).__name__}: {exc}"
         if guard.breach is not None:
             return _Outcome(breach=guard.breach)
-        if error is None and not isinstance(returned, Mapping):
+        if error is None and type(returned) is not dict and not isinstance(returned, Mapping):
             error = (f"operation {step.operation!r} returned {type(returned).__name__}; "
                      "an operation must return the new state as a dict")
         candidate = returned if error is None else reported
         if candidate is None:
             return _Outcome(error=error)
         try:
-            state = freeze_mapping(candidate, f"state {'returned' if error is None else 'reported'} by step {step.id!r}")
-            encoded = canonical_json(state)
+            state = Snapshot.of(candidate, _STATE_OF_STEP, error is None and "returned" or "reported", step.id)
         except NotJSONError as exc:
             return _Outcome(error=str(exc) if error is None else f"{error} (the state it reported was discarded: {exc})")
-        if len(encoded) > self.context.max_state_bytes:
-            return _Outcome(error=f"its state is {len(encoded)} bytes of canonical JSON; "
+        if state.size > self.context.max_state_bytes:
+            return _Outcome(error=f"its state is {state.size} bytes of canonical JSON; "
                                   f"the limit is {self.context.max_state_bytes} bytes")
-        return _Outcome(state=state, encoded=encoded, error=error)
+        return _Outcome(state=state, error=error)
 
     def _runtime(self, step: StepSpec) -> bool:
         outcome = self._attempt(step)
@@ -234,18 +223,18 @@ class Run:
             if outcome.state is None:
                 self._record(step, FAILED, None)
             else:
-                self._advance(step, FAILED, outcome.state, outcome.encoded)  # type: ignore[arg-type]
+                self._advance(step, FAILED, outcome.state)
             return self._fail(step, f"step {step.id!r} failed: {outcome.error}")
-        self._advance(step, COMPLETED, outcome.state, outcome.encoded)  # type: ignore[arg-type]
+        self._advance(step, COMPLETED, outcome.state)  # type: ignore[arg-type]
         return True
 
 
 def _disagreement(first: _Outcome, second: _Outcome) -> str | None:
     """Where two outcomes of the same step differ (``None`` when they agree)."""
-    if first.encoded is not None and second.encoded is not None:
-        if first.encoded != second.encoded:
-            return f"at state path {first_difference(thaw(first.state), thaw(second.state))!r}"
-    elif (first.encoded is None) != (second.encoded is None):
+    if first.state is not None and second.state is not None:
+        if first.state.digest != second.state.digest:
+            return f"at state path {first_difference(first.state.load(), second.state.load())!r}"
+    elif (first.state is None) != (second.state is None):
         return f"in outcome: the first {first.describe()}, the second {second.describe()}"
     if first.error != second.error or (first.breach is None) != (second.breach is None):
         return f"in outcome: the first {first.describe()}, the second {second.describe()}"

@@ -396,8 +396,8 @@ def evaluate_expectations(
         if result is None:
             return _no_mission(scenario_name, mission_name, scenario.mission_results)
         key = (scenario_name, mission_name)
-        if key not in serialised:  # serialise each result once, however many expectations read it
-            serialised[key] = result.to_dict()
+        if key not in serialised:  # one view per result, however many expectations read it
+            serialised[key] = result.view()
         return serialised[key]
 
     return judge_all(definition, find)

@@ -70,21 +70,7 @@ class EnvelopeBreach(BaseException):
         self.event = event
 
 
-class StepGuard:
-    """The envelope of one step: remembers the first breach it refused."""
-
-    def __init__(self) -> None:
-        self.breach: EnvelopeBreach | None = None
-        self._threads_before: set[int] = set()
-
-    def refuse(self, what: str, event: str) -> None:
-        breach = EnvelopeBreach(what, event)
-        if self.breach is None:
-            self.breach = breach
-        raise breach
-
-
-_current: ContextVar[StepGuard | None] = ContextVar("lifeos_step_guard", default=None)
+_current: ContextVar[guarded | None] = ContextVar("lifeos_step_guard", default=None)
 _installed = False
 _install_lock = threading.Lock()
 _enabled = True
@@ -98,7 +84,7 @@ def _in_bytecode_cache(path: Any) -> bool:
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     guard = _current.get()
-    if guard is None:
+    if guard is None or not _enabled:
         return
     if event == "open":
         path, _mode, flags = (tuple(args) + (None, None, None))[:3]
@@ -121,62 +107,107 @@ def _install() -> None:
             _installed = True
 
 
-def _thread_idents() -> set[int]:
-    # threading._active maps the ident of every running thread; enumerate() is the slow public form.
-    active = getattr(threading, "_active", None)
-    return set(active) if isinstance(active, dict) else {t.ident for t in threading.enumerate() if t.ident}
+# threading._active maps the running threads and threading._limbo holds those
+# between start() and running (both are changed in place, never replaced);
+# active_count() is the slower public form of the two.
+_ACTIVE, _LIMBO = getattr(threading, "_active", None), getattr(threading, "_limbo", None)
+if isinstance(_ACTIVE, dict) and isinstance(_LIMBO, dict):
+
+    def _thread_count() -> int:
+        """How many threads are started, those still starting included."""
+        return len(_ACTIVE) + len(_LIMBO)  # type: ignore[arg-type]
+
+else:  # pragma: no cover - another Python's threading module
+    _thread_count = threading.active_count
 
 
-_watching: StepGuard | None = None  # the step whose new threads the profile hook reports (3.10, 3.11)
+_watching: guarded | None = None  # the step whose new threads the profile hook reports (3.10, 3.11)
+_chained: Any = None  # the threading profile hook that was there before ours
 
 
 def _notice_thread(*args: Any) -> None:
-    """Installed with threading.setprofile during a step: runs first in any new thread."""
+    """lifeos's threading profile hook (3.10, 3.11): runs first in every new
+    thread; inside a step it reports the thread, then it hands the thread
+    over to the hook that was installed before it, if any, so code outside
+    steps sees no difference."""
     guard = _watching
     if guard is not None and guard.breach is None:
         guard.breach = EnvelopeBreach(THREAD, "threading.Thread.start")
-    sys.setprofile(None)
+    sys.setprofile(_chained)
+    if _chained is not None:
+        _chained(*args)
+
+
+def _watch_threads() -> None:
+    """Make our hook the threading profile hook, chaining to the one there
+    was (someone may have set another since the last step)."""
+    global _chained
+    current = threading.getprofile()
+    if current is not _notice_thread:
+        _chained = current
+        threading.setprofile(_notice_thread)
 
 
 class guarded:
-    """Run the enclosed code (one operation) inside the envelope:
-    ``with guarded() as guard: ...``; afterwards ``guard.breach`` says whether
-    the code tried to leave it. (A class, not a generator: it runs per step.)"""
+    """The envelope of one step: ``with guarded() as guard: ...`` runs the
+    enclosed code (one operation) inside it; afterwards ``guard.breach`` is
+    the first thing the code tried that the envelope refused, if any. (A
+    class, not a generator, and one object per step: it runs for every step.)
+    """
 
-    __slots__ = ("guard", "_token", "_profile", "_watched")
+    __slots__ = ("breach", "place", "outer", "_threads_before", "_token", "_watched")
 
-    def __enter__(self) -> StepGuard:
+    def __init__(self, place: tuple[str, str] = ("", "")) -> None:
+        self.breach: EnvelopeBreach | None = None
+        self.place = place  # (workflow id, step id): where the guarded code runs
+        self.outer: guarded | None = None  # the guard of the step this one runs inside, if any
+
+    def refuse(self, what: str, event: str) -> None:
+        breach = EnvelopeBreach(what, event)
+        if self.breach is None:
+            self.breach = breach
+        raise breach
+
+    def __enter__(self) -> guarded:
         global _watching
-        self.guard = guard = StepGuard()
+        self.outer = _current.get()
+        self._token = _current.set(self)
         if not _enabled:
-            self._token = None
-            return guard
+            return self
         if not _installed:
             _install()
         if not THREAD_EVENTS_AUDITED:
-            guard._threads_before = _thread_idents()
-            self._profile, self._watched = threading.getprofile(), _watching
-            _watching = guard
-            threading.setprofile(_notice_thread)
-        self._token = _current.set(guard)
-        return guard
+            _watch_threads()
+            self._threads_before = _thread_count()
+            self._watched, _watching = _watching, self
+        return self
 
     def __exit__(self, *exc_info: Any) -> None:
         global _watching
-        if self._token is None:
-            return
         _current.reset(self._token)
+        if not _enabled:
+            return
         if not THREAD_EVENTS_AUDITED:
-            threading.setprofile(self._profile)
             _watching = self._watched
-            guard = self.guard
-            if guard.breach is None and _thread_idents() - guard._threads_before:
-                guard.breach = EnvelopeBreach(THREAD, "threading.Thread.start")
+            # A thread still running (or still starting) shows in the count; one
+            # that already ran was seen by the profile hook.
+            if self.breach is None and _thread_count() > self._threads_before:
+                self.breach = EnvelopeBreach(THREAD, "threading.Thread.start")
 
 
 def inside_step() -> bool:
-    """Whether the current code runs inside a guarded step."""
+    """Whether the current code runs inside a step's operation."""
     return _current.get() is not None
+
+
+def enclosing_steps() -> list[tuple[str, str]]:
+    """The ``(workflow id, step id)`` of each step the current code runs
+    inside, innermost first (a step's operation may start runs of its own)."""
+    places, guard = [], _current.get()
+    while guard is not None:
+        places.append(guard.place)
+        guard = guard.outer
+    return places
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .clock import FixedClock, format_instant
+from .clock import LOGICAL_CLOCK, FixedClock, format_instant
 from .engine import OrchestrationResult
 from .errors import DefinitionError
 from .hashing import stable_hash
@@ -150,7 +150,7 @@ def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioR
     """
     if not isinstance(defn, ScenarioDefinition):
         raise DefinitionError(f"run_scenario needs a ScenarioDefinition, got {type(defn).__name__}")
-    clock = FixedClock(defn.clock) if defn.clock is not None else FixedClock()
+    clock = FixedClock(defn.clock) if defn.clock is not None else LOGICAL_CLOCK
     results: dict[str, OrchestrationResult] = {}
     for call in defn.missions:
         # The initial state is frozen: every mission reads the same immutable

@@ -5,31 +5,122 @@ machines, processes and Python versions, so they are all computed here from
 RFC 8785 (JSON Canonicalization Scheme) bytes: object keys sorted by UTF-16
 code units, no whitespace, minimal string escapes, and numbers written the way
 ECMAScript writes doubles. Values JSON cannot carry faithfully are refused
-with :class:`~lifeos_core.errors.NotJSONError`, never silently coerced.
+with :class:`~lifeos_core.errors.NotJSONError`, never silently coerced; the
+one exception is a value with a single obvious JSON form, a ``uuid.UUID``
+(its standard string) or an ``enum.Enum`` member (its value), which is
+written as that form.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
+import json
 import math
+import re
+import uuid
 from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any
 
 from .errors import NotJSONError
-from .jsonvalue import MAX_SAFE_INTEGER, integer_out_of_range, not_finite
+from .jsonvalue import MAX_SAFE_INTEGER, FrozenMap, integer_out_of_range, not_finite
+
+# orjson writes RFC 8785 bytes for most values already: sorted keys, no
+# whitespace, the same string escapes, integers as they are. It differs only
+# for floats (it writes 1.0 and 1e+16 where RFC 8785 writes 1 and
+# 10000000000000000), for NaN and infinities (it writes null), and for key
+# order when keys hold characters beyond U+FFFF (it sorts by code point, RFC
+# 8785 by UTF-16 unit). The scans below find every output that might hold one
+# of those, at memory speed; only then is the value walked, and only values
+# that really hold floats or such keys take the exact encoder.
+
+
+def _dumps(value: Any) -> bytes:
+    """orjson.dumps with lifeos's options. Importing orjson is itself as slow as
+    the rest of a short command, so it happens on the first use, here, which
+    then puts the direct call in this function's place."""
+    global _dumps
+    import orjson
+
+    options = (orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+               | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+    def dumps(value: Any) -> bytes:
+        return orjson.dumps(value, option=options)
+
+    _dumps = dumps
+    return dumps(value)
+
+
+# The scans. A single byte is looked for as an integer (``46 in stored``),
+# which is a bare memchr; ``b"." in stored`` costs several times more, for the
+# buffer protocol. Longer patterns are regexes led by a literal, which the
+# regex engine finds faster than ``in`` does.
+_DOT, _PLUS, _MINUS = ord("."), ord("+"), ord("-")
+_NULL = re.compile(rb"null")
+_FRACTION = re.compile(rb"\.[0-9]")  # a float with a fraction: 0.5, 1.0
+_MICRO = re.compile(rb"e-6")  # 1e-6 to 9e-6, which RFC 8785 writes in full
+_ASTRAL_LEADS = (0xF0, 0xF1, 0xF2, 0xF3, 0xF4)  # first bytes of characters beyond U+FFFF
+_SHORT = 1024
+
+
+def _hints(stored: bytes) -> tuple[bool, bool]:
+    """Whether orjson's bytes might hold a float that needs care (or hide a
+    NaN), and whether they might hold a key beyond U+FFFF.
+
+    Floats orjson writes either have a fraction (``0.5``, ``1.0``) or an
+    exponent; of the exponent forms only ``e+16`` to ``e+20`` and the single
+    digit ``e-6`` ones differ from RFC 8785 (which writes those in full),
+    the others agree. NaN and the infinities come out as ``null``. Each test
+    is a scan at memory speed; a hit inside a string is a false alarm,
+    settled by :func:`_holds`.
+    """
+    if len(stored) < _SHORT:  # any dot; on long bytes, only a dot before a digit (text has dots)
+        fraction = _DOT in stored
+    else:
+        fraction = _FRACTION.search(stored) is not None
+    maybe_float = (
+        fraction
+        or _PLUS in stored
+        or _NULL.search(stored) is not None
+        or (_MINUS in stored and _MICRO.search(stored) is not None)
+    )
+    maybe_astral = not stored.isascii() and any(lead in stored for lead in _ASTRAL_LEADS)
+    return maybe_float, maybe_astral
+
+
+def encode(value: Any) -> tuple[bytes, bytes]:
+    """Check ``value`` is JSON and return ``(stored, canonical)`` bytes.
+
+    ``canonical`` is RFC 8785; ``stored`` is JSON that reads back to an equal
+    value with the same number types (``1.0`` stays a float), and is the very
+    same bytes object whenever the two agree, which is the common case.
+    """
+    try:
+        stored = _dumps(value)
+    except TypeError:  # not JSON, or a type or depth orjson does not take: the exact encoder decides
+        canonical = _exact(value)
+        return _stored_fallback(value), canonical
+    maybe_float, maybe_astral = _hints(stored)
+    if (maybe_float or maybe_astral) and _holds(value, maybe_float, maybe_astral):
+        return stored, _exact(value)  # _exact also refuses NaN and the infinities
+    return stored, stored
+
+
+def encode_own(value: Any) -> tuple[bytes, bytes]:
+    """:func:`encode` for values lifeos builds itself from strings, booleans,
+    nulls, integers and already checked JSON (receipts, lineage, workflows):
+    they hold no floats, so only key order needs care."""
+    stored = _dumps(value)
+    if not stored.isascii() and any(lead in stored for lead in _ASTRAL_LEADS) and _holds(value, False, True):
+        return stored, _exact(value)
+    return stored, stored
 
 
 def canonical_json(value: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
-    parts: list[str] = []
-    try:
-        _encode(value, parts.append)
-        return "".join(parts).encode("utf-8")
-    except UnicodeEncodeError:
-        raise NotJSONError("value holds text with a lone surrogate, which is not valid Unicode") from None
-    except RecursionError:
-        raise NotJSONError("value is nested too deeply to be encoded as JSON") from None
+    return encode(value)[1]
 
 
 def sha256_hex(data: bytes) -> str:
@@ -39,7 +130,79 @@ def sha256_hex(data: bytes) -> str:
 
 def stable_hash(value: Any) -> str:
     """SHA-256 (hex) of the canonical JSON of ``value``: the hash of record."""
-    return sha256_hex(canonical_json(value))
+    return sha256_hex(encode(value)[1])
+
+
+def _holds(value: Any, floats: bool, astral_keys: bool) -> bool:
+    """Whether ``value`` (known to be JSON-shaped: orjson took it) holds a
+    float (if ``floats``) or a key beyond U+FFFF (if ``astral_keys``)."""
+    pending = [value]
+    pop, extend = pending.pop, pending.extend
+    while pending:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict or kind is FrozenMap:
+            if astral_keys and any(not key.isascii() and max(key) > "\uffff" for key in item):
+                return True
+            extend(item.values())
+        elif kind is list or kind is tuple:
+            extend(item)
+        elif kind is float:
+            if floats:
+                return True
+        elif isinstance(item, enum.Enum):
+            extend((item.value,))
+        elif isinstance(item, dict):
+            extend(({**item},))
+        elif isinstance(item, (list, tuple)):
+            extend((list(item),))
+        elif isinstance(item, float) and floats:
+            return True
+    return False
+
+
+def _stored_fallback(value: Any) -> bytes:
+    """Stored bytes for a JSON value orjson refused as given: one holding
+    subclasses of the JSON types (a ``numpy.float64``, a ``str`` enum as a
+    key), mappings orjson does not know, or nesting deeper than it writes."""
+    plain = _builtin(value)
+    try:
+        return _dumps(plain)
+    except TypeError:  # nested deeper than orjson writes (255 levels)
+        return json.dumps(plain, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def _builtin(value: Any) -> Any:
+    """``value`` (already checked by the exact encoder) as exactly dict, list, str, int, float, bool, None."""
+    if isinstance(value, str):
+        return str.__str__(value)  # the text itself, even of a subclass that redefines __str__
+    if value is None or value is True or value is False:
+        return value
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, Mapping):
+        return {str.__str__(key): _builtin(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_builtin(item) for item in value]
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return _builtin(value.value)  # an Enum: the exact encoder took nothing else
+
+
+def _exact(value: Any) -> bytes:
+    """The RFC 8785 bytes of ``value`` by the reference encoder (slow, exact, strict)."""
+    parts: list[str] = []
+    try:
+        _encode(value, parts.append)
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotJSONError("value holds text with a lone surrogate, which is not valid Unicode") from None
+    except RecursionError:
+        raise NotJSONError("value is nested too deeply to be encoded as JSON") from None
 
 
 def _encode(value: Any, emit: Any) -> None:
@@ -85,6 +248,10 @@ def _encode(value: Any, emit: Any) -> None:
             first = False
             _encode(item, emit)
         emit("]")
+    elif isinstance(value, uuid.UUID):
+        emit(encode_basestring(str(value)))  # written as its standard string form, like orjson does
+    elif isinstance(value, enum.Enum):
+        _encode(value.value, emit)  # written as its value, like orjson does
     else:
         raise NotJSONError(f"value holds a {type(value).__qualname__}, which is not a JSON value")
 

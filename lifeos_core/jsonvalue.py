@@ -10,8 +10,10 @@ mutable copy (dicts and lists) that it may change without touching ours.
 
 from __future__ import annotations
 
+import enum
 import math
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import NotJSONError
@@ -23,52 +25,42 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _SCALARS = (str, bool, type(None))
 
 
-class FrozenMap(Mapping):
-    """A read-only mapping.
+class FrozenMap(dict):
+    """A read-only dict.
 
     :func:`freeze` fills it with checked, frozen JSON values; result objects
-    use it (through :func:`readonly`) to hold their parts by name.
-
-    Unlike ``types.MappingProxyType`` it can be pickled and deep-copied (a
-    deep copy of something immutable is the thing itself), so results can be
-    sent between processes and contexts can be copied by callers.
+    use it (through :func:`readonly`) to hold their parts by name. Being a
+    dict, it is read and serialised at C speed (``json``, ``orjson``), while
+    every method that would change it raises ``TypeError``. Unlike
+    ``types.MappingProxyType`` it can be pickled, and a deep copy of it is the
+    thing itself.
     """
 
-    __slots__ = ("_data",)
+    __slots__ = ()
 
-    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+    def __new__(cls, data: Mapping[str, Any] | None = None) -> "FrozenMap":
         frozen = freeze({} if data is None else data, "mapping")
         if not isinstance(frozen, FrozenMap):
             raise NotJSONError(f"FrozenMap needs a mapping, got {type(data).__name__}")
-        object.__setattr__(self, "_data", frozen._data)
+        return cls._trusted(frozen)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Filled by ``__new__``; calling ``__init__`` again changes nothing."""
 
     @classmethod
-    def _trusted(cls, data: dict[str, Any]) -> "FrozenMap":
-        """Wrap a dict whose values are already frozen (no check, no copy)."""
-        self = object.__new__(cls)
-        object.__setattr__(self, "_data", data)
+    def _trusted(cls, data: Mapping[str, Any]) -> "FrozenMap":
+        """A FrozenMap of ``data``, whose values are already frozen (no check)."""
+        self = dict.__new__(cls)
+        dict.update(self, data)
         return self
 
-    def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a FrozenMap cannot be changed; use lifeos_core.jsonvalue.thaw() for a mutable copy")
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only  # type: ignore
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("FrozenMap is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("FrozenMap is immutable")
+        return f"FrozenMap({dict.__repr__(self)})"
 
     def __copy__(self) -> "FrozenMap":
         return self
@@ -77,9 +69,12 @@ class FrozenMap(Mapping):
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenMap._trusted, (self._data,))
+        return (FrozenMap._trusted, (dict(self),))
 
     __hash__ = None  # type: ignore[assignment]  # equal to dicts, so not hashable
+
+
+_EMPTY = FrozenMap._trusted({})
 
 
 def _describe(where: str, key: Any) -> str:
@@ -131,6 +126,10 @@ def _freeze(value: Any, where: str) -> Any:
         return FrozenMap._trusted(frozen)
     if isinstance(value, (list, tuple)):
         return tuple(_freeze(item, _describe(where, index)) for index, item in enumerate(value))
+    if isinstance(value, uuid.UUID):
+        return str(value)  # its standard string form, as every hash in lifeos writes it
+    if isinstance(value, enum.Enum):
+        return _freeze(value.value, where)  # its value, as every hash in lifeos writes it
     raise NotJSONError(
         f"{where} is a {type(value).__module__}.{type(value).__qualname__}, not a JSON value "
         "(use a string, number, boolean, null, list or object)"
@@ -174,8 +173,8 @@ def readonly(items: Mapping[str, Any]) -> FrozenMap:
 
 def freeze_mapping(value: Mapping[str, Any] | None, where: str) -> FrozenMap:
     """Freeze a value that must be a JSON object (``None`` means empty)."""
-    if value is None:
-        return FrozenMap._trusted({})
+    if value is None or (type(value) is dict and not value):
+        return _EMPTY
     if not isinstance(value, Mapping):
         raise NotJSONError(f"{where} must be a mapping (a JSON object), got {type(value).__name__}")
     return freeze(value, where)

@@ -19,17 +19,16 @@ time is measured.
 from __future__ import annotations
 
 import difflib
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from types import MappingProxyType
 from typing import Any
 
 import pluggy
 
 from . import builtin_operations, hookspecs
+from .entrypoints import entry_points, normalize
 from .errors import LifeosError, MissionParamsError, PluginError
 from .mission import Mission, MissionRegistryEntry
 from .registry_records import (
@@ -48,11 +47,6 @@ LOCAL_DISTRIBUTION = "(not installed)"
 LOCAL_VERSION = "local"
 HOOK_NAMES = tuple(sorted(name for name, spec in vars(hookspecs).items() if hasattr(spec, "lifeos_spec")))
 _PROVIDING_HOOKS = ("lifeos_register_operations", "lifeos_register_missions")
-
-
-def normalize(name: str) -> str:
-    """A distribution name as pip compares them: ``Foo_Bar`` is ``foo-bar``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -152,10 +146,8 @@ def load_registry(
     loader = _Loader(selection or PluginSelection())
     loader.add(Origin("lifeos_core", CORE_DISTRIBUTION, __version__), lambda: builtin_operations)
     if discover:
-        for point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda p: p.name):
-            dist = point.dist
-            origin = Origin(point.name, dist.metadata["Name"] if dist is not None else LOCAL_DISTRIBUTION,
-                            dist.version if dist is not None else "")
+        for point in sorted(entry_points(ENTRY_POINT_GROUP), key=lambda p: p.name):
+            origin = Origin(point.name, point.distribution or LOCAL_DISTRIBUTION, point.version)
             reason = loader.selection.skip_reason(origin.distribution)
             if reason is not None:
                 loader.skipped.append(PluginSkip(origin, reason))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import AntiFailurePlanningError, LifeosError, MissionParamsError, PluginError
+from .hashing import encode
 from .jsonvalue import FrozenMap, freeze, freeze_mapping, thaw
 from .limits import anti_failure_problem
 from .workflow import StepSpec, WorkflowDefinition
@@ -158,6 +159,20 @@ class Mission:
             object.__setattr__(self, "workflow_id", "wf-" + self.name.replace("_", "-"))
 
 
+PLAN_CACHE_SIZE = 256
+"""How many workflows a mission keeps, for the params it planned most recently
+for the first time (the oldest is forgotten first)."""
+
+
+def _sorted_params(key: bytes) -> Any:
+    """The params a plan key was made from, keys sorted (``None`` for none)."""
+    if key == b"{}":
+        return None  # the common case, without importing the JSON reader
+    import orjson
+
+    return orjson.loads(key)
+
+
 @dataclass(frozen=True)
 class MissionRegistryEntry:
     """A mission as the registry knows it: the author's definition plus its origin."""
@@ -168,6 +183,7 @@ class MissionRegistryEntry:
     version: str
     mission: Mission
     plugin: str = ""
+    _plans: dict[bytes, WorkflowDefinition] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def params(self) -> tuple[Param, ...]:
@@ -195,9 +211,39 @@ class MissionRegistryEntry:
         """Validate ``params``, plan the steps and return the workflow.
 
         Raises :class:`AntiFailurePlanningError` rather than truncating when
-        the plan would exceed the limits.
+        the plan would exceed the limits. The plan sees the params with the
+        keys of every object in sorted order, whatever order the caller gave
+        them in: equal JSON gives equal steps. A plan is pure, so the
+        workflows of recent params are kept and handed out again (they are
+        immutable).
         """
-        given = freeze_mapping(params, f"params of mission {self.name!r}")
+        key = self._plan_key(params)
+        if key is None:  # not JSON: freezing says exactly what is wrong
+            return self._build(freeze_mapping(params, f"params of mission {self.name!r}"))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached
+        workflow = self._build(freeze_mapping(_sorted_params(key), f"params of mission {self.name!r}"))
+        if len(self._plans) >= PLAN_CACHE_SIZE:
+            try:  # forget the oldest; another thread may be doing the same
+                self._plans.pop(next(iter(self._plans)), None)
+            except (StopIteration, RuntimeError):
+                pass
+        self._plans[key] = workflow
+        return workflow
+
+    def _plan_key(self, params: Mapping[str, Any] | None) -> bytes | None:
+        """The JSON of ``params`` with sorted keys and number types kept (a
+        mission may accept ``1`` and refuse ``1.0``); ``None`` when they are not
+        JSON."""
+        if params is None or (type(params) is dict and not params):
+            return b"{}"  # no params: the key needs no encoding (and no encoder)
+        try:
+            return encode(params)[0]
+        except LifeosError:
+            return None
+
+    def _build(self, given: FrozenMap) -> WorkflowDefinition:
         resolved = self.validate(given)
         try:
             steps = tuple(self.mission.plan(resolved))

@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
 
-from .loading import ENTRY_POINT_GROUP, PluginSelection, load_registry, normalize
+from .entrypoints import normalize
+from .loading import ENTRY_POINT_GROUP, PluginSelection, load_registry
 from .registry_records import Conflict, OperationEntry, Origin, PluginFailure, PluginInfo, PluginSkip, Registry
 
 __all__ = [

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .builder import MissionSpec, build_workflow
-from .clock import Clock, FixedClock
+from .clock import Clock
+from .errors import WorkflowInputError
 from .engine import ExecutionContext, OrchestrationResult, Orchestrator
 from .mission import MissionRegistryEntry
 from .plugins import active_registry
@@ -43,10 +43,12 @@ def run_mission(
     ``verify`` runs each runtime step twice and fails the run if the two
     runs disagree (see :meth:`Orchestrator.run_workflow`).
     """
-    workflow = build_workflow(MissionSpec(type=mission_name, params=params))
+    if not isinstance(mission_name, str) or not mission_name:
+        raise WorkflowInputError(f"mission name must be a non-empty string, got {mission_name!r}")
+    workflow = active_registry().mission(mission_name).build(params)
     context = ExecutionContext(
         initial_state=initial_state,
         approvals=approvals,
-        clock=clock if clock is not None else FixedClock(),
+        clock=clock,
     )
     return Orchestrator().run_workflow(workflow, context, verify=verify)

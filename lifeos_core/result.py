@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .hashing import stable_hash
-from .jsonvalue import freeze, freeze_mapping, thaw
+import orjson
+
+from .errors import NotJSONError
+from .hashing import encode, encode_own, sha256_hex, stable_hash
+from .jsonvalue import freeze
 from .record import FrozenRecord
+from .snapshot import Snapshot
 from .workflow import StepSpec
 
 
@@ -16,37 +20,56 @@ class OrchestrationResult(FrozenRecord):
 
     ``executed_steps`` (a list of immutable step snapshots), ``final_state``,
     ``lineage`` and ``receipt`` are handed out as fresh plain copies on every
-    access, so nothing a caller does to them can alter the record.
+    access, so nothing a caller does to them can alter the record. The final
+    state, the lineage and the receipt are kept as encoded bytes: the record
+    is its own immutable snapshot, and copies come from it at C speed.
     """
 
-    __slots__ = ("_fields", "_hash")
+    __slots__ = ("_fields", "_encoded", "_hash")
 
     def __init__(
         self,
         id: str,
         success: bool,
         executed_steps: tuple[StepSpec, ...] | list[StepSpec],
-        final_state: Mapping[str, Any],
+        final_state: Mapping[str, Any] | Snapshot,
         failed_step_id: str | None,
         error_message: str | None,
         lineage: Any,
         receipt: Mapping[str, Any],
     ) -> None:
-        object.__setattr__(
-            self,
-            "_fields",
-            (
-                id,
-                bool(success),
-                tuple(executed_steps),
-                freeze_mapping(final_state, "final state"),
-                failed_step_id,
-                error_message,
-                freeze(lineage, "lineage"),
-                freeze_mapping(receipt, "receipt"),
-            ),
+        # Checked and encoded now, in full (the caller's values may hold anything,
+        # and the caller may change them afterwards).
+        try:
+            stored_lineage = encode(lineage)[0]
+            stored_receipt, canonical_receipt = encode(receipt)
+        except NotJSONError:
+            freeze(lineage, "lineage"), freeze(receipt, "receipt")  # raise again, naming the element
+            raise
+        self._init(
+            _fields=(id, bool(success), tuple(executed_steps), Snapshot.of(final_state, "final state"),
+                     failed_step_id, error_message, lineage, receipt),
+            _encoded=(stored_lineage, stored_receipt, sha256_hex(canonical_receipt)),
+            _hash=None,
         )
-        object.__setattr__(self, "_hash", None)
+
+    @classmethod
+    def _of_run(cls, *fields: Any) -> "OrchestrationResult":
+        """A result from the engine, whose lineage and receipt it built for this
+        result alone from strings, booleans, nulls and hashes: they are encoded
+        on first use (by :func:`encode_own`, which need not look for floats),
+        so a run whose record nobody reads pays nothing for it."""
+        self = object.__new__(cls)
+        self._init(_fields=fields, _encoded=None, _hash=None)
+        return self
+
+    def _lineage_and_receipt(self) -> tuple[bytes, bytes, str]:
+        """The stored lineage, the stored receipt and the receipt's digest."""
+        if self._encoded is None:
+            lineage = encode_own(self._fields[6])[0]
+            receipt, canonical = encode_own(self._fields[7])
+            object.__setattr__(self, "_encoded", (lineage, receipt, sha256_hex(canonical)))
+        return self._encoded  # type: ignore[return-value]
 
     @property
     def id(self) -> str:
@@ -62,7 +85,7 @@ class OrchestrationResult(FrozenRecord):
 
     @property
     def final_state(self) -> dict[str, Any]:
-        return thaw(self._fields[3])
+        return self._fields[3].load()
 
     @property
     def failed_step_id(self) -> str | None:
@@ -74,41 +97,103 @@ class OrchestrationResult(FrozenRecord):
 
     @property
     def lineage(self) -> list[dict[str, Any]]:
-        return thaw(self._fields[6])
+        return orjson.loads(self._lineage_and_receipt()[0])
 
     @property
     def receipt(self) -> dict[str, Any]:
-        return thaw(self._fields[7])
+        return orjson.loads(self._lineage_and_receipt()[1])
 
-    def to_dict(self) -> dict[str, Any]:
-        """The whole result as plain JSON values."""
+    def _as_dict(self, state_key: str, state: Any) -> dict[str, Any]:
         return {
             "id": self.id,
             "success": self.success,
             "executed_steps": [step.to_dict() for step in self._fields[2]],
-            "final_state": self.final_state,
+            state_key: state,
             "failed_step_id": self.failed_step_id,
             "error_message": self.error_message,
             "lineage": self.lineage,
             "receipt": self.receipt,
         }
 
-    def result_hash(self) -> str:
-        """The canonical hash of :meth:`to_dict`: the fingerprint of the whole result.
+    def to_dict(self) -> dict[str, Any]:
+        """The whole result as plain JSON values."""
+        return self._as_dict("final_state", self.final_state)
 
-        Computed once; the harness composes scenario and suite hashes from it.
+    def view(self) -> "ResultView":
+        """:meth:`to_dict` as a read-only mapping that builds each part when it
+        is first read: judging ``success`` need not decode the final state.
+        Every reader of one view gets the same part objects, so treat them as
+        read-only; :meth:`to_dict` gives copies to change."""
+        return ResultView(self)
+
+    def result_hash(self) -> str:
+        """A fingerprint of the whole result, composed from digests.
+
+        It covers the receipt (which names the workflow by its hash, so every
+        executed step's payload, and lists the executed steps), the lineage,
+        the final state, the verdict and the error, each by its digest: it
+        changes exactly when the result does, and costs the same for a 10 MB
+        state as for an empty one. The harness builds scenario and suite
+        hashes from it.
         """
         if self._hash is None:
-            object.__setattr__(self, "_hash", stable_hash(self.to_dict()))
+            lineage, _, receipt_digest = self._lineage_and_receipt()
+            object.__setattr__(self, "_hash", stable_hash({
+                "id": self.id,
+                "success": self.success,
+                "failed_step_id": self.failed_step_id,
+                "error_message": self.error_message,
+                "final_state_sha256": self._fields[3].digest,
+                "lineage_sha256": sha256_hex(lineage),
+                "receipt_sha256": receipt_digest,
+            }))
         return self._hash  # type: ignore[return-value]
 
     def receipt_hash(self) -> str:
         """The canonical hash of the receipt: a short fingerprint of the run."""
-        return stable_hash(self._fields[7])
+        return self._lineage_and_receipt()[2]
 
     def _arguments(self) -> tuple[Any, ...]:
-        return self._fields
+        return (*self._fields[:6], self.lineage, self.receipt)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OrchestrationResult):
+            return NotImplemented
+        return self._fields[:6] == other._fields[:6] and self._lineage_and_receipt() == other._lineage_and_receipt()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         state = "success" if self.success else f"failed at {self.failed_step_id!r}"
         return f"<OrchestrationResult {self.id!r} {state}, {len(self._fields[2])} step(s)>"
+
+
+class ResultView(Mapping):
+    """The parts of a result's ``to_dict()``, each built when first read."""
+
+    __slots__ = ("_result", "_parts")
+    _KEYS = ("id", "success", "executed_steps", "final_state", "failed_step_id", "error_message", "lineage",
+             "receipt")
+
+    def __init__(self, result: OrchestrationResult) -> None:
+        self._result = result
+        self._parts: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._parts:
+            if key not in self._KEYS:
+                raise KeyError(key)
+            value = getattr(self._result, key)
+            if key == "executed_steps":
+                value = [step.to_dict() for step in value]
+            self._parts[key] = value
+        return self._parts[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from .entrypoints import distribution_version
 
 CORE_DISTRIBUTION = "lifeos-core"
 
-try:
-    __version__ = version(CORE_DISTRIBUTION)
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+# "0+unknown" when running from a source tree that was never installed.
+__version__ = distribution_version(CORE_DISTRIBUTION) or "0+unknown"

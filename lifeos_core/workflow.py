@@ -41,18 +41,25 @@ class StepSpec:
     id: str
     kind: str
     payload: Mapping[str, Any] = field(default_factory=FrozenMap)
+    operation: str | None = field(init=False, compare=False, repr=False)
+    """The operation a runtime step runs (``noop`` when the payload names
+    none; ``None`` for other kinds)."""
 
     def __post_init__(self) -> None:
         _require_name(self.id, "step id")
         _require_name(self.kind, f"kind of step {self.id!r}")
         object.__setattr__(self, "payload", freeze_mapping(self.payload, f"payload of step {self.id!r}"))
+        object.__setattr__(self, "operation", self.payload.get("operation", NOOP) if self.kind == RUNTIME else None)
 
-    @property
-    def operation(self) -> str | None:
-        """The operation a runtime step runs (``None`` for other kinds)."""
-        if self.kind != RUNTIME:
-            return None
-        return self.payload.get("operation", NOOP)
+    def payload_copy(self) -> dict[str, Any]:
+        """A fresh, plain, mutable copy of the payload (what an operation receives)."""
+        import orjson  # imported on first use (see hashing._dumps); cheap after that
+
+        encoded = self.__dict__.get("_payload_json")
+        if encoded is None:
+            encoded = orjson.dumps(self.payload)
+            object.__setattr__(self, "_payload_json", encoded)
+        return orjson.loads(encoded)
 
     @property
     def description(self) -> str:
@@ -96,7 +103,11 @@ class WorkflowDefinition:
 
     @property
     def human_steps(self) -> tuple[StepSpec, ...]:
-        return tuple(step for step in self.steps if step.kind == HUMAN)
+        found = self.__dict__.get("_human_steps")
+        if found is None:
+            found = tuple(step for step in self.steps if step.kind == HUMAN)
+            object.__setattr__(self, "_human_steps", found)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +117,15 @@ class WorkflowDefinition:
             "metadata": thaw(self.metadata),
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields, without what was worked out from them and kept on the
+        object (its hash, its checks, the engine's operations for it)."""
+        return {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
+
     def hash(self) -> str:
-        """The canonical hash of :meth:`to_dict`, as recorded in receipts."""
-        return stable_hash(self.to_dict())
+        """The canonical hash of :meth:`to_dict`, as recorded in receipts (computed once)."""
+        digest = self.__dict__.get("_hash")
+        if digest is None:
+            digest = stable_hash(self.to_dict())
+            object.__setattr__(self, "_hash", digest)
+        return digest

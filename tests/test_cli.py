@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from lifeos_core import Mission, Param, StepSpec, __version__, hookimpl, stable_hash
-from lifeos_core.cli import app
+from lifeos_core.cli import app, main
 
 runner = CliRunner()
 
@@ -99,6 +101,32 @@ def test_a_broken_plugin_is_reported_but_listing_still_works(registry_with, pack
     data = json.loads(invoke("missions", "list", "--json").stdout)
     assert data["problems"] == ["plugin broken (broken local): lifeos_register_missions failed: "
                                 "ImportError: needs a missing library"]
+
+
+@pytest.mark.parametrize("arguments", [["missions", "list"], ["missions", "list", "--json"]])
+def test_the_quick_listing_path_prints_what_the_typer_command_prints(arguments, registry_with, pack, capsys,
+                                                                    monkeypatch):
+    class Broken:
+        @hookimpl
+        def lifeos_register_missions(self, register):
+            raise ImportError("needs a missing library")
+
+    registry_with(counting=pack([COUNTER, NEEDY], {"bump": bump}), broken=Broken())
+    through_typer = invoke(*arguments)
+    monkeypatch.setattr(sys, "argv", ["lifeos", *arguments])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    quick = capsys.readouterr()
+    assert exit_info.value.code == through_typer.exit_code == 0
+    assert (quick.out, quick.err) == (through_typer.stdout, through_typer.stderr)
+
+
+def test_listing_missions_does_not_load_typer():
+    program = ("import sys; from lifeos_core.cli import main; sys.argv = ['lifeos', 'missions', 'list']\n"
+               "try:\n    main()\nfinally:\n    print('typer loaded' if 'typer' in sys.modules else 'typer not loaded')")
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert completed.stdout.splitlines()[0].split() == ["Mission", "Steps", "Description", "From"]
+    assert completed.stdout.splitlines()[-1] == "typer not loaded"
 
 
 def test_an_empty_registry_says_how_to_get_missions(registry_with):

@@ -14,6 +14,7 @@ from lifeos_core import (
     EnvelopeViolation,
     ExecutionContext,
     FixedClock,
+    NotJSONError,
     OrchestrationResult,
     Orchestrator,
     StepFailed,
@@ -334,6 +335,39 @@ def test_the_result_is_pure_json_and_survives_pickling():
     assert result.receipt_hash() == stable_hash(as_dict["receipt"])
 
 
+def test_the_view_of_a_result_is_its_dict_built_part_by_part():
+    result = run([runtime("a", "set", values={"x": [1, {"y": 2}]})], state={"big": "x" * 1000})
+    view = result.view()
+    assert view["success"] is True
+    assert "final_state" not in view._parts  # judging the verdict did not decode the state
+    assert dict(view) == result.to_dict()
+    assert len(view) == 8 and "receipt" in view and "nothing" not in view
+    with pytest.raises(KeyError):
+        view["nothing"]
+    with pytest.raises(TypeError):
+        view["success"] = False
+
+
+def test_the_result_hash_follows_every_part_of_the_result():
+    base = run([runtime("a", "set", values={"x": 1})], state={"n": 1})
+    assert base.result_hash() == run([runtime("a", "set", values={"x": 1})], state={"n": 1}).result_hash()
+    others = [
+        run([runtime("a", "set", values={"x": 1})], state={"n": 2}),  # another state
+        run([runtime("a", "set", values={"x": 2})], state={"n": 1}),  # another payload
+        run([runtime("b", "set", values={"x": 1})], state={"n": 1}),  # another step
+        run([runtime("a", "fail", reason="no")], state={"n": 1}),  # another verdict
+        run([runtime("a", "set", values={"x": 1})], state={"n": 1}, clock=FixedClock("2026-01-01T00:00:00Z")),
+    ]
+    hashes = {base.result_hash(), *(other.result_hash() for other in others)}
+    assert len(hashes) == 1 + len(others)
+
+
+def test_a_float_that_is_whole_stays_a_float_in_the_final_state():
+    result = run([runtime("quiet")], state={"ratio": 10.0, "count": 10})
+    assert result.final_state == {"ratio": 10.0, "count": 10}
+    assert type(result.final_state["ratio"]) is float and type(result.final_state["count"]) is int
+
+
 def test_operations_come_from_the_installed_plugins_by_default(registry_with, pack):
     def double(state, payload, context):
         state["n"] *= 2
@@ -344,3 +378,44 @@ def test_operations_come_from_the_installed_plugins_by_default(registry_with, pa
     assert Orchestrator().run_workflow(workflow, ExecutionContext({"n": 3})).final_state == {"n": 12}
     with pytest.raises(EnvelopeViolation, match="unknown operation 'triple'.*install the plugin that provides it"):
         Orchestrator().run_workflow(WorkflowDefinition("wf", [runtime("t", "triple")]))
+
+
+def test_an_operation_returning_float_subclasses_or_enum_keys_still_ends_in_a_result():
+    class Money(float):
+        pass
+
+    def price(state, payload, context):
+        state["price"] = Money(9.5)
+        return state
+
+    result = run([runtime("price", "price")], operations={"price": price})
+    assert result.success and result.final_state == {"price": 9.5}
+
+
+def test_a_result_built_by_hand_checks_its_receipt_and_lineage():
+    base = dict(id="wf", success=True, executed_steps=[], final_state={}, failed_step_id=None, error_message=None,
+                lineage=[])
+    with pytest.raises(NotJSONError, match=r"receipt\['score'\] is nan"):
+        OrchestrationResult(**base, receipt={"score": float("nan")})
+    with pytest.raises(NotJSONError, match="receipt has the key 1"):
+        OrchestrationResult(**base, receipt={1: "x"})
+    receipt = {"score": 1e16, "ratio": 1.0}
+    result = OrchestrationResult(**base, receipt=receipt)
+    assert result.receipt_hash() == stable_hash(receipt)  # RFC 8785 bytes, not orjson's 1e+16
+    receipt["score"] = 0
+    assert result.receipt == {"score": 1e16, "ratio": 1.0}
+
+
+def test_the_snapshot_a_context_holds_cannot_be_swapped():
+    context = ExecutionContext(initial_state={"a": 1})
+    with pytest.raises(AttributeError, match="cannot be changed"):
+        context.snapshot.stored = b'{"a":999}'
+    result = Orchestrator(BUILTINS).run_workflow(WorkflowDefinition("wf", [runtime("quiet")]), context)
+    assert result.final_state == {"a": 1}
+
+
+def test_a_workflow_that_has_run_can_still_be_pickled_and_copied():
+    workflow = WorkflowDefinition("wf", [runtime("quiet")])
+    Orchestrator(BUILTINS).run_workflow(workflow, ExecutionContext())
+    for copied in (pickle.loads(pickle.dumps(workflow)), copy.deepcopy(workflow)):
+        assert copied == workflow and copied.hash() == workflow.hash()

@@ -334,3 +334,34 @@ def test_verify_on_the_command_line(chancy, tmp_path):
     verified = runner.invoke(app, ["test", str(plan), "--verify"])
     assert verified.exit_code == 1
     assert "mission roll_dice: FAILED at s: step 's' is not deterministic" in verified.stdout
+
+
+def test_a_thread_that_is_quick_to_finish_is_caught_all_the_same(tmp_path):
+    def sprint(state, payload, context):
+        worker = threading.Thread(target=lambda: None)
+        worker.start()
+        worker.join()  # gone before the step ends: the guard must have seen it start
+        return state
+
+    workflow = WorkflowDefinition("wf-sprint", [StepSpec("go", "runtime", {"operation": "sprint"})])
+    result = Orchestrator({"sprint": sprint}).run_workflow(workflow, ExecutionContext())
+    assert result.receipt["violation"]["action"] == "to start a thread"
+
+
+def test_a_threading_profile_hook_set_by_the_user_still_reaches_new_threads():
+    profiled = []
+
+    def hook(frame, event, arg):
+        if event == "call":
+            profiled.append(threading.current_thread().name)
+
+    threading.setprofile(hook)
+    try:
+        workflow = WorkflowDefinition("wf-calm", [StepSpec("rest", "runtime", {"operation": "set", "values": {}})])
+        assert Orchestrator().run_workflow(workflow, ExecutionContext()).success
+        worker = threading.Thread(target=lambda: None, name="after-the-run")
+        worker.start()
+        worker.join()
+        assert "after-the-run" in profiled  # lifeos's own hook handed the thread on
+    finally:
+        threading.setprofile(None)

@@ -63,3 +63,13 @@ def test_frozen_map_compares_equal_to_a_dict_with_the_same_items():
 def test_errors_point_at_the_offending_element(value, message):
     with pytest.raises(NotJSONError, match=message):
         freeze(value)
+
+
+
+def test_a_frozen_map_cannot_be_refilled_through_init():
+    frozen = FrozenMap({"a": 1})
+    frozen.__init__({"a": 2, "b": 3})
+    assert frozen == {"a": 1}
+    empty = FrozenMap()
+    empty.__init__({"sneaky": True})
+    assert empty == {}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from lifeos_core import (
     FixedClock,
+    FrozenMap,
     Mission,
+    MissionParamsError,
     MissionRegistryEntry,
+    NotJSONError,
+    Param,
     PluginConflictError,
     StepSpec,
     UnknownMissionError,
@@ -19,6 +25,7 @@ from lifeos_core import (
     run_mission,
     use_registry,
 )
+from lifeos_core import mission as mission_module
 from lifeos_core.plugins import active_registry
 
 
@@ -154,3 +161,76 @@ def test_use_registry_overrides_and_restores():
         assert list_missions() == []
         assert "noop" in empty.operations  # the built-ins are always there
     assert active_registry() is installed
+
+
+# --- plans are remembered per params ------------------------------------------------
+
+
+def counting_mission(calls):
+    def plan(params):
+        calls.append(dict(params))
+        return [StepSpec("count", "runtime", {"operation": "noop", "n": params["n"]})]
+
+    return Mission("counted", "Counts how often it plans.", plan, params=[Param("n", int, default=1)])
+
+
+def test_the_same_params_plan_once_and_share_the_immutable_workflow(registry_with, pack):
+    calls = []
+    registry_with(counter=pack([counting_mission(calls)]))
+    entry = get_mission("counted")
+    assert calls == [{"n": 1}]  # loading plans each mission with its defaults, as a check
+    calls.clear()
+    first = entry.build({"n": 2})
+    assert entry.build({"n": 2}) is first
+    assert entry.build(FrozenMap({"n": 2})) is first  # a read-only mapping of the same params
+    assert entry.build({"n": 3}) is not first
+    assert entry.build(None) is entry.build({})  # no params either way: planned at loading
+    assert calls == [{"n": 2}, {"n": 3}]
+
+
+def test_a_remembered_plan_does_not_blur_number_types(registry_with, pack):
+    registry_with(counter=pack([counting_mission([])]))
+    entry = get_mission("counted")
+    entry.build({"n": 2})
+    with pytest.raises(MissionParamsError, match="param 'n' must be an integer, got 2.0"):
+        entry.build({"n": 2.0})  # equal as canonical JSON, but not an integer
+
+
+def test_bad_params_are_refused_every_time_and_never_remembered(registry_with, pack):
+    calls = []
+    registry_with(counter=pack([counting_mission(calls)]))
+    entry = get_mission("counted")
+    calls.clear()
+    for _ in range(2):
+        with pytest.raises(MissionParamsError, match="must be an integer"):
+            entry.build({"n": "two"})
+        with pytest.raises(NotJSONError, match="params of mission 'counted' must be a mapping"):
+            entry.build([])
+    assert calls == []
+
+
+def test_the_plan_memory_is_bounded(registry_with, pack, monkeypatch):
+    monkeypatch.setattr(mission_module, "PLAN_CACHE_SIZE", 4)
+    calls = []
+    registry_with(counter=pack([counting_mission(calls)]))
+    entry = get_mission("counted")
+    calls.clear()
+    for n in range(10):
+        entry.build({"n": n})
+    assert len(entry._plans) <= 4
+    entry.build({"n": 0})  # forgotten long ago: planned again
+    assert len(calls) == 11
+
+
+
+def test_plans_see_params_in_one_order_whatever_order_the_caller_used(registry_with, pack):
+    def flags(params):
+        return [StepSpec(name, "runtime") for name in params]
+
+    registry_with(flagged=pack([Mission("flags", "One step per flag.", flags)]))
+    entry = get_mission("flags")
+    first = entry.build({"second": 1, "first": 2})
+    assert [step.id for step in first.steps] == ["first", "second"]
+    fresh = dataclasses.replace(entry)  # a copy of the entry does not share remembered plans
+    assert fresh._plans == {}
+    assert fresh.build({"first": 2, "second": 1}).hash() == first.hash()

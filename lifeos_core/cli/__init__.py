@@ -1,5 +1,35 @@
-"""The ``lifeos`` command line (see :mod:`lifeos_core.cli.app`)."""
+"""The ``lifeos`` command line (see :mod:`lifeos_core.cli.application`).
 
-from .app import app, main
+``main`` runs the most frequent command, ``lifeos missions list [--json]``,
+without building the Typer application (whose first use imports more than the
+whole listing costs); everything else goes through Typer. Both paths print the
+same thing, from the same function.
+"""
 
-__all__ = ["app", "main"]
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+_FAST = {("missions", "list"): False, ("missions", "list", "--json"): True}
+
+
+def main() -> None:
+    """Console-script entry point."""
+    arguments = tuple(sys.argv[1:])
+    if arguments in _FAST:
+        from .listing import list_missions_output
+
+        sys.exit(list_missions_output(json_output=_FAST[arguments]))
+    from .application import app
+
+    app(prog_name="lifeos")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from .application import app
+
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module 'lifeos_core.cli' has no attribute {name!r}")

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .output import console, emit_json, escape, print_table, reports_errors, warn
+from .output import console, emit_json, escape, print_table, reports_errors
 
 missions_app = typer.Typer(help="List and inspect the installed missions.", no_args_is_help=True)
 
@@ -19,17 +19,6 @@ def complete_mission(incomplete: str) -> list[str]:
         return [name for name in list_missions() if name.startswith(incomplete)]
     except Exception:  # completion must never break the shell
         return []
-
-
-def _plan_summary(entry: Any) -> dict[str, Any]:
-    """Step counts of a mission's plan for its default params (or why there is none)."""
-    from ..errors import LifeosError
-
-    try:
-        workflow = entry.build({})
-    except LifeosError as exc:
-        return {"steps": None, "human_steps": None, "note": str(exc)}
-    return {"steps": len(workflow.steps), "human_steps": len(workflow.human_steps)}
 
 
 @missions_app.command("list")
@@ -45,26 +34,11 @@ def list_missions_command(
 
       lifeos missions list --json
     """
-    from ..plugins import active_registry
+    from .listing import list_missions_output
 
-    registry = active_registry()
-    rows = []
-    for name in registry.mission_names():
-        entry = registry.missions[name]
-        rows.append({"name": name, "description": entry.description, "distribution": entry.distribution,
-                     "version": entry.version, **_plan_summary(entry)})
-    problems = registry.problems()
-    if json_output:
-        emit_json({"missions": rows, "problems": problems})
-        return
-    if not rows:
-        typer.echo("No missions installed. Install a mission pack, e.g. pip install lifeos-mission-echo")
-    else:
-        table = [[row["name"], "?" if row["steps"] is None else f"{row['steps']} ({row['human_steps']} human)",
-                  row["description"], f"{row['distribution']} {row['version']}"] for row in rows]
-        print_table(table, headers=["Mission", "Steps", "Description", "From"], styles={0: lambda cell: "bold"})
-    if problems:
-        warn(f"{len(problems)} plugin problem(s); run `lifeos plugins` for details")
+    code = list_missions_output(json_output)
+    if code:
+        raise typer.Exit(code)
 
 
 @missions_app.command("show")

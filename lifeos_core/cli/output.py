@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import typer
+# Typer is imported by the functions that need it, not here: `lifeos missions
+# list` runs without it (see lifeos_core.cli.main).
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the mission or the test plan failed
@@ -39,14 +40,25 @@ def format_error(exc: BaseException) -> str:
             "(run again with --debug for the traceback, and please report it)")
 
 
-def fail_usage(message: str) -> typer.Exit:
-    """Print ``message`` as the error line; return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+def echo(text: str = "", err: bool = False) -> None:
+    """Print one line for people or machines (stderr with ``err``)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def fail_usage(message: str) -> Any:
+    """Print ``message`` as the error line; return the exit (a typer.Exit) to raise."""
+    import typer
+
+    echo(f"error: {message}", err=True)
     return typer.Exit(EXIT_USAGE)
 
 
 def reports_errors(command: F) -> F:
     """Run a command so that errors become one line on stderr and an exit code."""
+    import typer
+
     from ..errors import LifeosError
 
     @functools.wraps(command)
@@ -58,12 +70,12 @@ def reports_errors(command: F) -> F:
         except LifeosError as exc:
             if Settings.debug:
                 raise
-            typer.echo(format_error(exc), err=True)
+            echo(format_error(exc), err=True)
             raise typer.Exit(EXIT_USAGE) from None
         except Exception as exc:
             if Settings.debug:
                 raise
-            typer.echo(format_error(exc), err=True)
+            echo(format_error(exc), err=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
@@ -109,7 +121,7 @@ def print_table(
     lines = ([headers] if headers else []) + rows
     widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))] if lines else []
     for line in lines:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
 
 
 def _print_rich_table(rows: list[list[str]], headers: list[str] | None, styles: dict[int, Callable[[str], str]]) -> None:
@@ -132,8 +144,8 @@ def _print_rich_table(rows: list[list[str]], headers: list[str] | None, styles: 
 
 def warn(message: str) -> None:
     """A one-line warning on stderr."""
-    typer.echo(f"warning: {message}", err=True)
+    echo(f"warning: {message}", err=True)
 
 
 def emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    echo(json.dumps(data, indent=2, ensure_ascii=False))

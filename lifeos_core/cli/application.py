@@ -65,8 +65,3 @@ def root(
 
 for module in (missions, run, plans, runs, plugin_info, new):
     module.register(app)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="lifeos")

@@ -1,0 +1,193 @@
+"""The performance targets of lifeos, each measured as a ratio in one run.
+
+    .venv/bin/python benchmarks/run.py            # all targets
+    .venv/bin/python benchmarks/run.py --quick    # fewer repetitions
+
+1. Engine overhead, in units of ``orjson.dumps(state, OPT_SORT_KEYS)`` plus
+   SHA-256 of the same state (the hashing a run cannot avoid), timed in
+   alternating blocks: ``run_mission("echo")`` on ~1 KB (<= 12 units) and
+   ~1 MB (<= 8 units); a 5-step noop workflow reported the same way.
+2. Scaling of a 5-step workflow over 10 KB, 1 MB and 10 MB states: the
+   10 MB / 1 MB time ratio (<= 11) and peak memory against the state's
+   canonical size (< 4x).
+3. Canonical hashing (``stable_hash``, RFC 8785) against orjson + SHA-256 on a
+   typical state: throughput ratio >= 0.5.
+4. Harness throughput: a 10,000-scenario plan of echo and daily_loop against
+   run_mission in a plain loop on the same inputs: speed ratio >= 0.6.
+5. CLI start-up: ``lifeos missions list`` against ``python -c "import typer"``:
+   <= 1.5x.
+
+Needs orjson (a dependency of lifeos-core) and the three standard packs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from lifeos_core import (
+    ExecutionContext,
+    MissionCall,
+    MissionExpectation,
+    Orchestrator,
+    ScenarioDefinition,
+    ScenarioSuiteDefinition,
+    StepSpec,
+    SuiteExpectationsDefinition,
+    WorkflowDefinition,
+    canonical_json,
+    run_mission,
+    run_test_run,
+    stable_hash,
+)
+
+RESULTS: list[tuple[str, float, str, bool]] = []
+
+
+def report(name: str, value: float, target: str, passed: bool) -> None:
+    RESULTS.append((name, value, target, passed))
+    print(f"{'PASS' if passed else 'FAIL'}  {name:<52} {value:8.2f}   target {target}", flush=True)
+
+
+def make_state(target_bytes: int) -> dict[str, Any]:
+    """A typical state: a list of task-like objects (strings, integers, booleans, lists)."""
+    item = {"id": 0, "title": "water the plants on the balcony", "done": False, "tags": ["home", "daily"],
+            "minutes": 15, "owner": {"name": "Ada", "team": "ops"}}
+    size = len(orjson.dumps(item)) + 1
+    return {"tasks": [dict(item, id=index) for index in range(max(1, target_bytes // size))]}
+
+
+def per_call(function: Callable[[], Any], repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        function()
+    return (time.perf_counter() - start) / repeat
+
+
+def alternating(first: Callable[[], Any], second: Callable[[], Any], repeat: int, blocks: int) -> tuple[float, float]:
+    """Best block time per call of each, measured in alternating blocks."""
+    a, b = [], []
+    for _ in range(blocks):
+        a.append(per_call(first, repeat))
+        b.append(per_call(second, repeat))
+    return min(a), min(b)
+
+
+def unit_of(state: dict[str, Any]) -> Callable[[], str]:
+    return lambda: hashlib.sha256(orjson.dumps(state, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+NOOP5 = WorkflowDefinition("wf-noop-5", [StepSpec(f"s{index}", "runtime") for index in range(5)])
+
+
+def engine_overhead(quick: bool) -> None:
+    blocks = 5 if quick else 11
+    for label, size, repeat, limit in (("~1 KB", 1_000, 300, 12.0), ("~1 MB", 1_000_000, 4, 8.0)):
+        state = make_state(size)
+        unit, echo = alternating(unit_of(state), lambda: run_mission("echo", {"n": 1}, state), repeat, blocks)
+        report(f"1. run_mission('echo'), {label} (units)", echo / unit, f"<= {limit:g}", echo / unit <= limit)
+        unit, noop = alternating(unit_of(state), lambda: Orchestrator().run_workflow(NOOP5, ExecutionContext(state)),
+                                 repeat, blocks)
+        report(f"1. 5-step noop workflow, {label} (units, reported)", noop / unit, "-", True)
+
+
+def scaling(quick: bool) -> None:
+    states = {label: make_state(size) for label, size in (("10 KB", 10_000), ("1 MB", 1_000_000),
+                                                          ("10 MB", 10_000_000))}
+
+    def workflow_on(state: dict[str, Any]) -> Callable[[], Any]:
+        return lambda: Orchestrator().run_workflow(NOOP5, ExecutionContext(state))
+
+    # 1 MB and 10 MB in alternating blocks, as the other ratios, so both see the same machine.
+    blocks = 5 if quick else 11
+    one, ten = alternating(workflow_on(states["1 MB"]), workflow_on(states["10 MB"]), 2, blocks)
+    report("2. 5-step workflow time, 10 MB / 1 MB", ten / one, "<= 11", ten / one <= 11)
+    unit_one, unit_ten = alternating(unit_of(states["1 MB"]), unit_of(states["10 MB"]), 2, blocks)
+    report("2. orjson + SHA-256 alone, 10 MB / 1 MB (reported)", unit_ten / unit_one, "-", True)
+    for label, state in states.items():
+        canonical = len(canonical_json(state))
+        run = workflow_on(state)
+        run()
+        tracemalloc.start()
+        run()
+        peak = tracemalloc.get_traced_memory()[1] / canonical
+        tracemalloc.stop()
+        report(f"2. peak memory / canonical size, {label}", peak, "< 4", peak < 4)
+
+
+def hashing(quick: bool) -> None:
+    state = make_state(1_000_000)
+    ours, theirs = alternating(lambda: stable_hash(state), unit_of(state), 3 if quick else 10, 5 if quick else 11)
+    report("3. stable_hash throughput / (orjson + SHA-256)", theirs / ours, ">= 0.5", theirs / ours >= 0.5)
+
+
+def harness(quick: bool) -> None:
+    count = 2_000 if quick else 10_000
+    tasks = make_state(2_000)["tasks"][:8]
+    calls = []
+    for index in range(count):
+        if index % 2:
+            calls.append(("echo", {"n": index}, {"seen": index}))
+        else:
+            calls.append(("daily_loop", {"date": "2026-11-23"}, {"tasks": tasks}))
+    suite = ScenarioSuiteDefinition("bench", [
+        ScenarioDefinition(f"s{index}", state, [MissionCall(name, params)]) for index, (name, params, state) in
+        enumerate(calls)])
+    expectations = SuiteExpectationsDefinition([
+        MissionExpectation(f"e{index}", f"s{index}", name, "success", "eq", True)
+        for index, (name, _, _) in enumerate(calls)])
+
+    def plain_loop() -> None:
+        for name, params, state in calls:
+            run_mission(name, params, state)
+
+    loop_time = min(per_call(plain_loop, 1) for _ in range(2 if quick else 3))
+    plan_time = min(per_call(lambda: run_test_run(suite, expectations), 1) for _ in range(2 if quick else 3))
+    report(f"4. {count}-scenario plan speed / plain run_mission loop", loop_time / plan_time, ">= 0.6",
+           loop_time / plan_time >= 0.6)
+
+
+def cli(quick: bool) -> None:
+    runs = 7 if quick else 21
+    lifeos = [sys.executable, "-c", "from lifeos_core.cli import main; main()", "missions", "list"]
+    typer_only = [sys.executable, "-c", "import typer"]
+
+    def timed(command: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    timed(lifeos), timed(typer_only)
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(timed(lifeos))
+        theirs.append(timed(typer_only))
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    report("5. `lifeos missions list` / `python -c 'import typer'`", ratio, "<= 1.5", ratio <= 1.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Measure the lifeos performance targets.")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (noisier)")
+    parser.add_argument("--only", choices=["engine", "scaling", "hashing", "harness", "cli"], action="append")
+    arguments = parser.parse_args()
+    chosen = arguments.only or ["engine", "scaling", "hashing", "harness", "cli"]
+    for name in chosen:
+        {"engine": engine_overhead, "scaling": scaling, "hashing": hashing, "harness": harness, "cli": cli}[name](
+            arguments.quick)
+    failed = [name for name, _, _, passed in RESULTS if not passed]
+    print(f"\n{len(RESULTS) - len(failed)} of {len(RESULTS)} targets met" + (f"; missed: {len(failed)}" if failed else ""))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from .errors import DefinitionError
 from .hashing import canonical_json, stable_hash
 from .jsonvalue import freeze, freeze_mapping, readonly, thaw
 from .record import FrozenRecord
+from .harness import ScenarioResult
 from .suite import ScenarioSuiteResult
 
 OPERATORS: dict[str, str] = {
@@ -277,7 +278,8 @@ _CHECKS: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A JSON value as failure messages show it: compact JSON, cut at 120 characters."""
     text = json.dumps(thaw(value), ensure_ascii=False, sort_keys=True)
     return text if len(text) <= 120 else text[:117] + "..."
 
@@ -323,12 +325,12 @@ def judge(expectation: MissionExpectation, found: Mapping[str, Any] | tuple[str,
     try:
         passed = _CHECKS[expectation.op](actual, expected)
     except _Incomparable:
-        message = (f"{expectation.path} {symbol} {_show(expected)}: cannot compare a {_type_name(actual)} "
+        message = (f"{expectation.path} {symbol} {show_value(expected)}: cannot compare a {_type_name(actual)} "
                    f"with a {_type_name(expected)}")
         return ExpectationResult(expectation.id, False, actual, expected, {"reason": "type_error", **context, "message": message})
     if passed:
         return ExpectationResult(expectation.id, True, actual, expected, {})
-    message = f"expected {expectation.path} {symbol} {_show(expected)}, got {_show(actual)}"
+    message = f"expected {expectation.path} {symbol} {show_value(expected)}, got {show_value(actual)}"
     return ExpectationResult(
         expectation.id, False, actual, expected, {"reason": f"{expectation.op}_mismatch", **context, "message": message}
     )
@@ -375,6 +377,30 @@ def finder_for_dicts(scenarios: Mapping[str, Mapping[str, Mapping[str, Any]]]) -
     return find
 
 
+def finder_for_results(scenario_results: Mapping[str, ScenarioResult],
+                       scenario_names: Iterable[str] | None = None) -> Finder:
+    """A finder over scenario results (each mission result read through its
+    :meth:`~OrchestrationResult.view`, one view per result however many
+    expectations read it). ``scenario_names`` are the scenarios the suite has,
+    named when one is missing (default: those with results)."""
+    names = tuple(scenario_results if scenario_names is None else scenario_names)
+    views: dict[tuple[str, str], Mapping[str, Any]] = {}
+
+    def find(scenario_name: str, mission_name: str) -> Any:
+        scenario = scenario_results.get(scenario_name)
+        if scenario is None:
+            return _no_scenario(scenario_name, names)
+        result = scenario.mission_results.get(mission_name)
+        if result is None:
+            return _no_mission(scenario_name, mission_name, scenario.mission_results)
+        key = (scenario_name, mission_name)
+        if key not in views:
+            views[key] = result.view()
+        return views[key]
+
+    return find
+
+
 def evaluate_expectations(
     suite_result: ScenarioSuiteResult,
     definition: SuiteExpectationsDefinition,
@@ -386,18 +412,4 @@ def evaluate_expectations(
         raise DefinitionError(
             f"evaluate_expectations needs a SuiteExpectationsDefinition, got {type(definition).__name__}"
         )
-    serialised: dict[tuple[str, str], Mapping[str, Any]] = {}
-
-    def find(scenario_name: str, mission_name: str) -> Any:
-        scenario = suite_result.scenario_results.get(scenario_name)
-        if scenario is None:
-            return _no_scenario(scenario_name, suite_result.scenario_results)
-        result = scenario.mission_results.get(mission_name)
-        if result is None:
-            return _no_mission(scenario_name, mission_name, scenario.mission_results)
-        key = (scenario_name, mission_name)
-        if key not in serialised:  # one view per result, however many expectations read it
-            serialised[key] = result.view()
-        return serialised[key]
-
-    return judge_all(definition, find)
+    return judge_all(definition, finder_for_results(suite_result.scenario_results))

@@ -137,13 +137,21 @@ def _check_scenario(plan: _Checker, scenario: Any, where: str, keys_by_scenario:
 
 
 def _check_call(plan: _Checker, call: Any, where: str) -> None:
-    """The mission exists, accepts the params, and plans within the limits."""
+    problem = call_problem(call)
+    if problem is not None:
+        plan.error(where, problem)
+
+
+def call_problem(call: Any) -> str | None:
+    """Why a :class:`MissionCall` cannot run with the installed missions (an
+    unknown mission, params it refuses, a plan over the limits), or ``None``."""
     from .plugins import active_registry
 
     try:
         active_registry().mission(call.name).build(call.params)
     except LifeosError as exc:
-        plan.error(where, f"(mission {call.name!r}) {exc}")
+        return f"(mission {call.name!r}) {exc}"
+    return None
 
 
 def _note(plan: _Checker, where: str, check: Callable[..., Any], *args: Any) -> None:

@@ -1,0 +1,209 @@
+"""pytest collects lifeos test plans: one test item per expectation.
+
+lifeos-core registers this module with pytest (a ``pytest11`` entry point
+named ``lifeos-plans``), so in any project with lifeos-core installed, plan
+files next to the tests are collected like test modules:
+
+- a plan file (``lifeos_*.yaml``, ``*.lifeos.yaml``, ``*.lifeos.yml``,
+  ``*.lifeos.toml``, ``*.lifeos.json``; the ``lifeos_plan_files`` ini option
+  changes the patterns) is a collector, each scenario a collector below it,
+  and each expectation an item: ``plan.lifeos.yaml::monday::overdue-first``;
+- a scenario runs once, when the first of its items runs, and every item of
+  it is judged against that one result, so selecting one item runs one
+  scenario, and a whole file runs each scenario once;
+- a plan that cannot be read, or that names a mission nobody installed, is a
+  collection error listing what is wrong where; a failing expectation is
+  reported as expected against actual, never as a traceback.
+
+``--lifeos-verify`` runs every runtime step twice and fails a mission whose
+two runs differ; ``--lifeos-no-plans`` turns plan collection off (as does
+``-p no:lifeos-plans``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .expectations import ExpectationResult, MissionExpectation
+    from .harness import ScenarioDefinition, ScenarioResult
+
+PLAN_FILES = ["lifeos_*.yaml", "*.lifeos.yaml", "*.lifeos.yml", "*.lifeos.toml", "*.lifeos.json"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lifeos", "lifeos test plans")
+    group.addoption("--lifeos-verify", action="store_true", default=False,
+                    help="run every runtime step of the plans twice and fail a mission whose two runs differ")
+    group.addoption("--lifeos-no-plans", action="store_true", default=False,
+                    help="do not collect lifeos test plan files")
+    parser.addini("lifeos_plan_files", type="args", default=PLAN_FILES,
+                  help="glob patterns of the lifeos test plan files to collect (default: %s)" % " ".join(PLAN_FILES))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PlanFile | None:
+    config = parent.config
+    if config.getoption("lifeos_no_plans"):
+        return None
+    if any(_matches(file_path, pattern) for pattern in config.getini("lifeos_plan_files")):
+        return PlanFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _matches(path: Path, pattern: str) -> bool:
+    """A pattern with a folder in it matches the path's tail; one without, the file name."""
+    return path.match(pattern) if "/" in pattern else fnmatch.fnmatch(path.name, pattern)
+
+
+class PlanFile(pytest.File):
+    """A plan file: its scenarios, in file order, each with its expectations."""
+
+    def collect(self) -> Iterator[ScenarioNode]:
+        from .config import load_test_plan
+        from .errors import LifeosError
+        from .validation import call_problem
+
+        shown = _shown(self.path)
+        try:
+            plan = load_test_plan(shown)
+        except LifeosError as exc:
+            raise self.CollectError(_plan_problem(shown, [str(exc)])) from None
+        # What only the installed missions can tell, every problem at once. (An
+        # expectation naming a scenario or mission the plan lacks is not one:
+        # it fails as its item, as it fails in `lifeos test`.)
+        problems = [f"{shown}: scenarios[{index}].missions[{position}]: {problem}"
+                    for index, scenario in enumerate(plan.suite.scenarios)
+                    for position, call in enumerate(scenario.missions)
+                    if (problem := call_problem(call)) is not None]
+        if problems:
+            raise self.CollectError(_plan_problem(shown, problems))
+        scenarios: dict[str, ScenarioDefinition | None] = {}
+        for scenario in plan.suite.scenarios:
+            scenarios[scenario.scenario_name] = scenario  # a repeated name: the last one counts, as in lifeos test
+        by_scenario: dict[str, list[MissionExpectation]] = {name: [] for name in scenarios}
+        for expectation in plan.expectations.expectations:
+            by_scenario.setdefault(expectation.scenario_name, []).append(expectation)
+        known = tuple(scenarios)
+        for name, expectations in by_scenario.items():
+            if expectations:
+                yield ScenarioNode.from_parent(self, name=name, definition=scenarios.get(name),
+                                               expectations=expectations, known=known)
+
+
+def _shown(path: Path) -> str:
+    """``path`` as messages show it: relative to the current folder when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _plan_problem(path: str, errors: list[str]) -> str:
+    lines = [f"lifeos test plan {path} cannot run:", *(f"  {error}" for error in errors)]
+    lines.append(f"  (fix the plan, `lifeos validate {path}` checks it; pip install the pack of a missing mission)")
+    return "\n".join(lines)
+
+
+class ScenarioNode(pytest.Collector):
+    """A scenario of a plan; runs its missions once, for all its expectations."""
+
+    def __init__(self, *, definition: ScenarioDefinition | None, expectations: list[MissionExpectation],
+                 known: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.definition = definition  # None: the plan has no scenario of this name
+        self.expectations = expectations
+        self.known = known
+        self._outcome: tuple[ScenarioResult | None, BaseException | None] | None = None
+
+    def collect(self) -> Iterator[ExpectationItem]:
+        for expectation in self.expectations:
+            yield ExpectationItem.from_parent(self, name=expectation.id, expectation=expectation)
+
+    def judge(self, expectation: MissionExpectation) -> ExpectationResult:
+        """The verdict on one expectation of this scenario, running the scenario on first use."""
+        from .expectations import finder_for_results, judge
+
+        results: Mapping[str, ScenarioResult] = {}
+        if self.definition is not None:
+            result = self._result()
+            results = {self.name: result}
+        return judge(expectation, finder_for_results(results, self.known)(self.name, expectation.mission_name))
+
+    def _result(self) -> ScenarioResult:
+        if self._outcome is None:
+            from .harness import run_scenario
+
+            try:
+                self._outcome = (run_scenario(self.definition, verify=self.config.getoption("lifeos_verify")), None)
+            except Exception as exc:  # kept, so the scenario is not run again for each of its items
+                self._outcome = (None, exc)
+        result, error = self._outcome
+        if error is not None:
+            raise error
+        return result  # type: ignore[return-value]
+
+
+class ExpectationFailed(AssertionError):
+    """An expectation that did not hold; carries its verdict for the report."""
+
+    def __init__(self, result: ExpectationResult) -> None:
+        super().__init__(result.details.get("message", "expectation failed"))
+        self.result = result
+
+
+class ExpectationItem(pytest.Item):
+    """One expectation of a plan, judged against its scenario's results."""
+
+    def __init__(self, *, expectation: MissionExpectation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.expectation = expectation
+
+    def runtest(self) -> None:
+        result = self.parent.judge(self.expectation)  # type: ignore[union-attr]
+        if not result.passed:
+            raise ExpectationFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from .errors import LifeosError
+
+        if isinstance(excinfo.value, ExpectationFailed):
+            return _describe_failure(self.expectation, excinfo.value.result)
+        if isinstance(excinfo.value, LifeosError):
+            return f"scenario {self.expectation.scenario_name!r} could not run: {excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.expectation.scenario_name}::{self.expectation.id}"
+
+
+def _describe_failure(expectation: MissionExpectation, result: ExpectationResult) -> str:
+    """A failed expectation as a person reads an assertion: what was expected, what was found, why."""
+    from .expectations import OPERATORS, show_value
+
+    details = result.details
+    reason = details.get("reason", "")
+    lines = [f"expectation {expectation.id!r} failed: {expectation.mission_name}: "
+             f"{expectation.path} {OPERATORS[expectation.op]} {show_value(expectation.expected)}"]
+    if reason.endswith("_mismatch") or reason == "type_error":
+        lines.append(f"  expected: {show_value(expectation.expected)} ({expectation.op})")
+        lines.append(f"  actual:   {show_value(result.actual)}")
+    lines.append(f"  reason:   {reason}: {details.get('message', '')}")
+    if "mission_error" in details:
+        lines.append(f"  mission {expectation.mission_name} failed: {details['mission_error']}")
+    return "\n".join(lines)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist's ``--dist loadgroup``, keep each plan file on one worker."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        if isinstance(item, ExpectationItem):
+            item.add_marker(pytest.mark.xdist_group(name=str(item.path)))

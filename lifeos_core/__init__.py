@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "parse_suite_definition": "config",
     "parse_test_plan": "config",
     "run_test_run_from_config": "config",
+    "DaskExecutor": "dask_executor",
     "ExecutionContext": "context",
     "OrchestrationResult": "result",
     "Orchestrator": "engine",
@@ -41,6 +42,9 @@ _EXPORTS: dict[str, str] = {
     "StepFailed": "errors",
     "UnknownMissionError": "errors",
     "WorkflowInputError": "errors",
+    "Executor": "executors",
+    "ExecutorError": "executors",
+    "SequentialExecutor": "executors",
     "ExpectationResult": "expectations",
     "MissionExpectation": "expectations",
     "SuiteExpectationsDefinition": "expectations",
@@ -99,8 +103,10 @@ if TYPE_CHECKING:
     from .clock import Clock, EPOCH, FixedClock
     from .config import TestPlan, load_test_plan, parse_expectations_definition, parse_suite_definition, parse_test_plan, run_test_run_from_config
     from .context import ExecutionContext, MAX_STATE_BYTES, StepContext
+    from .dask_executor import DaskExecutor
     from .engine import Orchestrator
     from .errors import AntiFailurePlanningError, AntiFailureViolation, ConfigError, DefinitionError, EnvelopeViolation, LifeosError, MissionParamsError, NotJSONError, PluginConflictError, PluginError, StepFailed, UnknownMissionError, WorkflowInputError
+    from .executors import Executor, ExecutorError, SequentialExecutor
     from .expectations import ExpectationResult, MissionExpectation, SuiteExpectationsDefinition, SuiteExpectationsResult, evaluate_expectations
     from .harness import MissionCall, ScenarioDefinition, ScenarioResult, run_scenario
     from .hashing import canonical_json, stable_hash

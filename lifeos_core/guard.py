@@ -13,8 +13,9 @@ action happens, so nothing the step attempted takes effect:
   permissions or times, temporary files (reading and importing stay allowed;
   Python's own bytecode cache in ``__pycache__`` may still be written);
 - native code: ``ctypes`` loading a library;
-- threads: refused on Python 3.12+ (an audit event exists); on 3.10 and 3.11 a
-  thread started during the step is detected and fails the step.
+- threads: refused on Python 3.12+ through the audit event for starting one;
+  on 3.10 and 3.11, which have no such event, ``threading.Thread.start`` is
+  wrapped (once, at install) to refuse the same way when called inside a step.
 
 The refusal is a :class:`EnvelopeBreach`, a ``BaseException`` so that an
 ``except Exception`` in the operation cannot swallow it; the guard also keeps
@@ -104,48 +105,22 @@ def _install() -> None:
     with _install_lock:
         if not _installed:
             sys.addaudithook(_audit)
+            if not THREAD_EVENTS_AUDITED:
+                threading.Thread.start = _refusing_thread_start  # type: ignore[method-assign]
             _installed = True
 
 
-# threading._active maps the running threads and threading._limbo holds those
-# between start() and running (both are changed in place, never replaced);
-# active_count() is the slower public form of the two.
-_ACTIVE, _LIMBO = getattr(threading, "_active", None), getattr(threading, "_limbo", None)
-if isinstance(_ACTIVE, dict) and isinstance(_LIMBO, dict):
-
-    def _thread_count() -> int:
-        """How many threads are started, those still starting included."""
-        return len(_ACTIVE) + len(_LIMBO)  # type: ignore[arg-type]
-
-else:  # pragma: no cover - another Python's threading module
-    _thread_count = threading.active_count
+_thread_start = threading.Thread.start
 
 
-_watching: guarded | None = None  # the step whose new threads the profile hook reports (3.10, 3.11)
-_chained: Any = None  # the threading profile hook that was there before ours
-
-
-def _notice_thread(*args: Any) -> None:
-    """lifeos's threading profile hook (3.10, 3.11): runs first in every new
-    thread; inside a step it reports the thread, then it hands the thread
-    over to the hook that was installed before it, if any, so code outside
-    steps sees no difference."""
-    guard = _watching
-    if guard is not None and guard.breach is None:
-        guard.breach = EnvelopeBreach(THREAD, "threading.Thread.start")
-    sys.setprofile(_chained)
-    if _chained is not None:
-        _chained(*args)
-
-
-def _watch_threads() -> None:
-    """Make our hook the threading profile hook, chaining to the one there
-    was (someone may have set another since the last step)."""
-    global _chained
-    current = threading.getprofile()
-    if current is not _notice_thread:
-        _chained = current
-        threading.setprofile(_notice_thread)
+def _refusing_thread_start(self: threading.Thread) -> None:
+    """``threading.Thread.start`` on 3.10 and 3.11, where starting a thread
+    raises no audit event: inside a step it refuses, as the audit hook does on
+    later Pythons; elsewhere it is the original."""
+    guard = _current.get()
+    if guard is not None and _enabled:
+        guard.refuse(THREAD, "threading.Thread.start")
+    _thread_start(self)
 
 
 class guarded:
@@ -155,7 +130,7 @@ class guarded:
     class, not a generator, and one object per step: it runs for every step.)
     """
 
-    __slots__ = ("breach", "place", "outer", "_threads_before", "_token", "_watched")
+    __slots__ = ("breach", "place", "outer", "_token")
 
     def __init__(self, place: tuple[str, str] = ("", "")) -> None:
         self.breach: EnvelopeBreach | None = None
@@ -169,30 +144,14 @@ class guarded:
         raise breach
 
     def __enter__(self) -> guarded:
-        global _watching
         self.outer = _current.get()
         self._token = _current.set(self)
-        if not _enabled:
-            return self
-        if not _installed:
+        if _enabled and not _installed:
             _install()
-        if not THREAD_EVENTS_AUDITED:
-            _watch_threads()
-            self._threads_before = _thread_count()
-            self._watched, _watching = _watching, self
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        global _watching
         _current.reset(self._token)
-        if not _enabled:
-            return
-        if not THREAD_EVENTS_AUDITED:
-            _watching = self._watched
-            # A thread still running (or still starting) shows in the count; one
-            # that already ran was seen by the profile hook.
-            if self.breach is None and _thread_count() > self._threads_before:
-                self.breach = EnvelopeBreach(THREAD, "threading.Thread.start")
 
 
 def inside_step() -> bool:

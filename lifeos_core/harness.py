@@ -150,16 +150,26 @@ def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioR
     """
     if not isinstance(defn, ScenarioDefinition):
         raise DefinitionError(f"run_scenario needs a ScenarioDefinition, got {type(defn).__name__}")
-    clock = FixedClock(defn.clock) if defn.clock is not None else LOGICAL_CLOCK
+    return run_scenario_parts(defn.scenario_name, defn.initial_state, defn.clock, scenario_calls(defn), verify)
+
+
+def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any]]:
+    """The missions of ``defn`` as ``(key, mission name, params, approvals)``."""
+    return [(call.key, call.name, call.params, call.approvals) for call in defn.missions]
+
+
+def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any], clock: str | None,
+                       calls: Sequence[Sequence[Any]], verify: bool = False) -> ScenarioResult:
+    """:func:`run_scenario` on the parts of a definition (as a Dask worker gets
+    them: checked where the plan was read, then sent as JSON)."""
+    run_clock = FixedClock(clock) if clock is not None else LOGICAL_CLOCK
     results: dict[str, OrchestrationResult] = {}
-    for call in defn.missions:
-        # The initial state is frozen: every mission reads the same immutable
-        # value, which is as isolated as a deep copy and costs nothing.
-        results[call.key] = run_mission(
-            call.name, call.params, defn.initial_state, approvals=call.approvals, clock=clock, verify=verify
-        )
+    for key, name, params, approvals in calls:
+        # Every mission reads the same initial state, which no run changes:
+        # the engine keeps its own encoded copy, and operations get fresh ones.
+        results[key] = run_mission(name, params, initial_state, approvals=approvals, clock=run_clock, verify=verify)
     return ScenarioResult(
-        scenario_name=defn.scenario_name,
+        scenario_name=scenario_name,
         mission_results=results,
-        metadata={"scenario_name": defn.scenario_name, "scenario_hash": scenario_hash(defn.scenario_name, results)},
+        metadata={"scenario_name": scenario_name, "scenario_hash": scenario_hash(scenario_name, results)},
     )

@@ -203,11 +203,13 @@ class Ledger:
         result: Mapping[str, Any],
         success: bool,
         now: Callable[[], datetime] | None = None,
+        executor: Mapping[str, Any] | None = None,
     ) -> LedgerRecord:
         """Add a record at the head of the chain and return it.
 
-        ``now`` gives the recording time (the wall clock by default); it is
-        stored in the record, outside the result and its hash.
+        ``now`` gives the recording time (the wall clock by default) and
+        ``executor`` what ran a test run; both are stored in the record,
+        outside the result and its hash.
         """
         content = {
             "format": RECORD_FORMAT,
@@ -219,6 +221,8 @@ class Ledger:
             "result_hash": stable_hash(result),
             "result": result,
         }
+        if executor is not None:
+            content["executor"] = dict(executor)
         try:
             self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then the head: one chain
             head = self._db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()

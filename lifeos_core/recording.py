@@ -71,8 +71,6 @@ def recorded_test_result(execution: Any) -> dict[str, Any]:
     return {**execution.result.to_dict(), "skipped": list(execution.skipped)}
 
 
-
-
 def record_test_run(
     ledger: Ledger,
     *,
@@ -84,8 +82,10 @@ def record_test_run(
     test_plan: Any,
     execution: Any,
     registry: Any,
+    executor: Mapping[str, Any] | None = None,
 ) -> LedgerRecord:
-    """Record one test run of a plan (``plan``/``expectations`` are the files' data)."""
+    """Record one test run of a plan (``plan``/``expectations`` are the files' data;
+    ``executor`` says what ran it, and is kept outside the result and its hash)."""
     from .builder import MissionSpec, build_workflow
 
     calls = [call for scenario in test_plan.suite.scenarios for call in scenario.missions]
@@ -98,6 +98,7 @@ def record_test_run(
         versions=involved_versions(registry, [call.name for call in calls], _workflow_operations(workflows)),
         result=recorded_test_result(execution),
         success=execution.result.passed and not execution.skipped,
+        executor=executor or {"kind": "sequential"},
     )
 
 

@@ -156,6 +156,11 @@ class OrchestrationResult(FrozenRecord):
     def _arguments(self) -> tuple[Any, ...]:
         return (*self._fields[:6], self.lineage, self.receipt)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # As encoded: results sent back from Dask workers are not decoded and
+        # checked again on arrival (the bytes were checked where they were made).
+        return (_restore, (self._fields[:6], self._lineage_and_receipt(), self._hash))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, OrchestrationResult):
             return NotImplemented
@@ -166,6 +171,13 @@ class OrchestrationResult(FrozenRecord):
     def __repr__(self) -> str:
         state = "success" if self.success else f"failed at {self.failed_step_id!r}"
         return f"<OrchestrationResult {self.id!r} {state}, {len(self._fields[2])} step(s)>"
+
+
+def _restore(fields: tuple[Any, ...], encoded: tuple[bytes, bytes, str], digest: str | None) -> OrchestrationResult:
+    """A pickled :class:`OrchestrationResult`, as it was."""
+    result = object.__new__(OrchestrationResult)
+    result._init(_fields=(*fields, None, None), _encoded=encoded, _hash=digest)
+    return result
 
 
 class ResultView(Mapping):

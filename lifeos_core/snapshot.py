@@ -71,7 +71,8 @@ class Snapshot:
     __hash__ = None  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Snapshot, (self.stored, self.canonical))
+        # The digest travels too: a snapshot unpickled on a Dask client is not hashed again.
+        return (_restore, (self.stored, self.canonical, self.digest))
 
     def __repr__(self) -> str:
         return f"<Snapshot {self.digest[:12]} {self.size} bytes>"
@@ -81,3 +82,12 @@ class Snapshot:
 # the quickest way around that for the one place that fills it.
 _set_stored, _set_canonical, _set_digest = (
     Snapshot.stored.__set__, Snapshot.canonical.__set__, Snapshot.digest.__set__)  # type: ignore[attr-defined]
+
+
+def _restore(stored: bytes, canonical: bytes, digest: str) -> Snapshot:
+    """A pickled :class:`Snapshot`, as it was."""
+    snapshot = object.__new__(Snapshot)
+    _set_stored(snapshot, stored)
+    _set_canonical(snapshot, canonical)
+    _set_digest(snapshot, digest)
+    return snapshot

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import DefinitionError
-from .harness import ScenarioDefinition, ScenarioResult, run_scenario
+from .executors import Executor, resolve_executor
+from .harness import ScenarioDefinition, ScenarioResult
 from .hashing import stable_hash
 from .jsonvalue import freeze_mapping, readonly
 from .record import FrozenRecord
@@ -83,11 +84,18 @@ def suite_hash(suite_name: str, scenario_results: Mapping[str, ScenarioResult]) 
     )
 
 
-def run_suite(defn: ScenarioSuiteDefinition, *, verify: bool = False) -> ScenarioSuiteResult:
-    """Run every scenario of ``defn`` in order; plan errors propagate."""
+def run_suite(defn: ScenarioSuiteDefinition, *, verify: bool = False,
+              executor: Executor | None = None) -> ScenarioSuiteResult:
+    """Run every scenario of ``defn``; plan errors propagate.
+
+    ``executor`` says where the scenarios run (see :mod:`lifeos_core.executors`):
+    in this process, one after the other, by default. Results are merged in
+    plan order whatever ran them, so the result is the same.
+    """
     if not isinstance(defn, ScenarioSuiteDefinition):
         raise DefinitionError(f"run_suite needs a ScenarioSuiteDefinition, got {type(defn).__name__}")
-    return collect_suite_result(defn.suite_name, (run_scenario(s, verify=verify) for s in defn.scenarios))
+    return collect_suite_result(defn.suite_name,
+                                resolve_executor(executor).map_scenarios(defn.scenarios, verify=verify))
 
 
 def collect_suite_result(suite_name: str, scenario_results: Iterable[ScenarioResult]) -> ScenarioSuiteResult:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import DefinitionError
+from .executors import Executor, resolve_executor
 from .expectations import SuiteExpectationsDefinition, SuiteExpectationsResult, evaluate_expectations
 from .hashing import stable_hash
 from .jsonvalue import freeze_mapping
@@ -89,9 +90,12 @@ def run_test_run(
     expectations_def: SuiteExpectationsDefinition,
     *,
     verify: bool = False,
+    executor: Executor | None = None,
 ) -> TestRunResult:
-    """Run ``suite_def``, judge it with ``expectations_def``, and record both."""
-    suite_result = run_suite(suite_def, verify=verify)
+    """Run ``suite_def``, judge it with ``expectations_def``, and record both.
+
+    ``executor`` says where the scenarios run (see :func:`run_suite`)."""
+    suite_result = run_suite(suite_def, verify=verify, executor=executor)
     return aggregate_test_run(suite_result, evaluate_expectations(suite_result, expectations_def))
 
 
@@ -118,26 +122,33 @@ def execute_plan(
     fail_fast: bool = False,
     on_scenario: Callable[[int, int, str], None] | None = None,
     verify: bool = False,
+    executor: Executor | None = None,
 ) -> PlanExecution:
-    """Run a plan one scenario at a time: the same result as :func:`run_test_run`,
+    """Run a plan scenario by scenario: the same result as :func:`run_test_run`,
     with a progress callback ``on_scenario(done, total, name)`` and, with
-    ``fail_fast``, a stop after the first scenario whose expectations fail."""
-    from .harness import run_scenario
+    ``fail_fast``, a stop after the first scenario (in plan order) whose
+    expectations fail. ``executor`` says where the scenarios run."""
     from .suite import collect_suite_result
 
     expectations = expectations_def.expectations
     results = []
     stopped_after = None
     total = len(suite_def.scenarios)
-    for done, scenario in enumerate(suite_def.scenarios, 1):
-        results.append(run_scenario(scenario, verify=verify))
-        if on_scenario is not None:
-            on_scenario(done, total, scenario.scenario_name)
-        if fail_fast and done < total:
-            own = SuiteExpectationsDefinition([e for e in expectations if e.scenario_name == scenario.scenario_name])
-            if not evaluate_expectations(collect_suite_result(suite_def.suite_name, results), own).passed:
-                stopped_after = scenario.scenario_name
-                break
+    outcomes = resolve_executor(executor).map_scenarios(suite_def.scenarios, verify=verify)
+    try:
+        for done, result in enumerate(outcomes, 1):
+            results.append(result)
+            if on_scenario is not None:
+                on_scenario(done, total, result.scenario_name)
+            if fail_fast and done < total:
+                own = SuiteExpectationsDefinition([e for e in expectations if e.scenario_name == result.scenario_name])
+                if not evaluate_expectations(collect_suite_result(suite_def.suite_name, [result]), own).passed:
+                    stopped_after = result.scenario_name
+                    break
+    finally:
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()  # a stop abandons what the executor has not handed over yet
     suite_result = collect_suite_result(suite_def.suite_name, results)
     judged, skipped = expectations_def, ()
     if stopped_after is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -101,6 +102,16 @@ def judge_plan(
         "--fail-fast", "-x", help="Stop after the first scenario with a failing expectation.")] = False,
     verify: Annotated[bool, typer.Option(
         "--verify", help="Run every mission step twice and fail a mission whose two runs differ.")] = False,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-n", min=1, metavar="N",
+        help="Run the scenarios on N local Dask worker processes (needs lifeos-core[dask]).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run the scenarios on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (needs lifeos-core[dask]).")
+    ] = None,
+    batch_size: Annotated[Optional[int], typer.Option(
+        "--batch-size", min=1, metavar="N",
+        help="Scenarios per Dask task (default: chosen from the plan size).")] = None,
     ledger: LedgerOption = None,
     no_record: NoRecordOption = False,
 ) -> None:
@@ -111,6 +122,9 @@ def judge_plan(
     the ledger (see lifeos runs) unless --no-record. Exit code 0 when every
     expectation passes, 1 when any fails, 2 when the plan is invalid.
 
+    With --workers or --scheduler the scenarios run on Dask; the verdict and
+    every hash are the same as in a run here.
+
     Examples:
 
       lifeos test examples/smoke.lifeos.yaml
@@ -118,9 +132,12 @@ def judge_plan(
       lifeos test suite.json expectations.json --junit-xml report.xml
 
       lifeos test examples/daily-plan.lifeos.yaml --json
+
+      lifeos test big.lifeos.yaml --workers 2
     """
     from ..config import parse_test_plan
     from ..files import read_data_file, write_text_atomically
+    from ..executors import describe_executor
     from ..recording import recorded_test_result
     from ..testrun import execute_plan
     from .junit import junit_xml as render_junit
@@ -130,13 +147,16 @@ def judge_plan(
     test_plan = parse_test_plan(plan_data, expectations_data, source=str(plan),
                                 expectations_source=str(expectations) if expectations is not None else None)
 
+    executor = _executor(workers, scheduler, batch_size)
+
     def run(on_scenario: Any = None) -> Any:
         return execute_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario,
-                            verify=verify)
+                            verify=verify, executor=executor)
 
     total = len(test_plan.suite.scenarios)
     show_progress = not json_output and total >= PROGRESS_FROM and is_terminal() and is_terminal(_stderr())
-    execution = _with_progress(total, run) if show_progress else run()
+    with contextlib.nullcontext() if executor is None else executor:
+        execution = _with_progress(total, run) if show_progress else run()
     if junit_xml is not None:
         write_text_atomically(junit_xml, render_junit(execution, test_plan.expectations))
     if json_output:
@@ -150,9 +170,25 @@ def judge_plan(
 
         failed_to_record = record_run(ledger, lambda book: record_test_run(
             book, source=str(plan), plan=plan_data, expectations=expectations_data, fail_fast=fail_fast,
-            verify=verify, test_plan=test_plan, execution=execution, registry=active_registry()), quiet=False)
+            verify=verify, test_plan=test_plan, execution=execution, registry=active_registry(),
+            executor=describe_executor(executor)), quiet=False)
     passed = execution.result.passed and not execution.skipped
     raise typer.Exit(failed_to_record or (EXIT_OK if passed else EXIT_FAILED))
+
+
+def _executor(workers: int | None, scheduler: str | None, batch_size: int | None) -> Any:
+    """The Dask executor the options ask for, or None to run here."""
+    from ..executors import ExecutorError
+
+    if workers is not None and scheduler is not None:
+        raise ExecutorError("use --workers (local worker processes) or --scheduler (a running cluster), not both")
+    if workers is None and scheduler is None:
+        if batch_size is not None:
+            raise ExecutorError("--batch-size applies to runs on Dask; add --workers N or --scheduler ADDRESS")
+        return None
+    from ..dask_executor import DaskExecutor
+
+    return DaskExecutor(workers=workers, scheduler=scheduler, batch_size=batch_size)
 
 
 def _stderr() -> Any:

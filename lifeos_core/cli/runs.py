@@ -58,6 +58,15 @@ def list_runs(
                 styles={4: lambda cell: "green" if cell == "success" else "red bold"})
 
 
+def describe_run_by(executor: dict[str, Any]) -> str:
+    """What ran a test run, in words: ``sequential``, ``dask, 2 local workers``."""
+    if executor.get("kind") != "dask":
+        return str(executor.get("kind", "?"))
+    where = (f"{executor['workers']} local worker{'s' if executor['workers'] != 1 else ''}" if "workers" in executor
+             else f"scheduler {executor.get('scheduler', '?')}")
+    return f"dask, {where}" + (f", batches of {executor['batch_size']}" if "batch_size" in executor else "")
+
+
 @runs_app.command("show")
 @reports_errors
 def show_run(
@@ -89,6 +98,8 @@ def show_run(
     versions = [f"lifeos-core {body['versions'].get('lifeos-core')}"]
     versions += [f"{p['distribution']} {p['version']}" for p in body["versions"].get("plugins", [])]
     out.print(f"  versions      {escape(', '.join(versions))}")
+    if "executor" in body:
+        out.print(f"  run by        {escape(describe_run_by(body['executor']))}")
     for key, value in body["inputs"].items():
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         out.print(f"  {escape(key):<13} {escape(text if len(text) <= 100 else text[:97] + '...')}")

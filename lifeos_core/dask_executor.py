@@ -7,9 +7,10 @@ more than the results it has already merged. A worker process that dies has
 its batches run again elsewhere by Dask's scheduler; a batch that kills its
 worker every time ends the run with an error naming its scenarios.
 
-Before anything runs, every worker reports the lifeos-core version and the
-distribution and version of each mission the plan uses, and the run is
-refused if any differs from this machine; each batch checks again on the
+Before anything runs, every worker reports the lifeos-core version, the
+distribution and version of each mission the plan uses and the version of
+every pack that provides operations, and the run is refused if any differs
+from this machine; each batch checks again on the
 worker that runs it, for workers that join later.
 
 Dask is an optional dependency (``pip install "lifeos-core[dask]"``); this
@@ -21,10 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import signal
 import sys
+import threading
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .executors import ExecutorError
@@ -62,18 +66,21 @@ def batch_size_for(scenarios: int, workers: int) -> int:
 
 
 def mission_versions(names: Sequence[str]) -> dict[str, Any]:
-    """lifeos-core's version and, for each mission in ``names``, the
-    distribution and version that provides it here (``None``: not installed).
-    Runs on the client and on every worker, to compare them."""
+    """lifeos-core's version; for each mission in ``names``, the distribution
+    and version that provides it here (``None``: not installed); and the
+    version of every pack that provides operations (any mission may use any
+    operation). Runs on the client and on every worker, to compare them."""
     from .plugins import active_registry
-    from .version import __version__
+    from .version import CORE_DISTRIBUTION, __version__
 
     registry = active_registry()
     missions = {}
     for name in sorted(names):
         entry = registry.missions.get(name)
         missions[name] = None if entry is None else f"{entry.distribution} {entry.version}"
-    return {"lifeos-core": __version__, "missions": missions}
+    operations = {entry.origin.distribution: entry.origin.version for entry in registry.operations.values()
+                  if entry.origin.distribution != CORE_DISTRIBUTION}
+    return {"lifeos-core": __version__, "missions": missions, "operations": dict(sorted(operations.items()))}
 
 
 def version_differences(here: dict[str, Any], there: dict[str, Any]) -> list[str]:
@@ -86,6 +93,10 @@ def version_differences(here: dict[str, Any], there: dict[str, Any]) -> list[str
         if theirs != version:
             problems.append(f"mission {name!r} from {theirs or 'nothing (not installed)'} "
                             f"(here: {version or 'not installed'})")
+    for distribution, version in here.get("operations", {}).items():
+        theirs = there.get("operations", {}).get(distribution)
+        if theirs != version:
+            problems.append(f"operations of {distribution} {theirs or 'not installed'} (here: {version})")
     return problems
 
 
@@ -115,16 +126,39 @@ def run_batch(packed: bytes, verify: bool, expected: dict[str, Any]) -> list[Sce
     problems = version_differences(expected, mission_versions(list(expected["missions"])))
     if problems:
         raise ExecutorError(f"worker {_worker_address()} differs from the client: {'; '.join(problems)}")
-    # A worker's event loop thread wakes up often, and each time it takes the
-    # GIL from the thread running scenarios; a longer switch interval, while the
-    # batch runs, makes those hand-overs rare (here: 8% of a worker's time, then 2%).
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(max(interval, BATCH_SWITCH_INTERVAL))
-    try:
+    with _long_switch_interval():
         return [run_scenario_parts(name, state, clock, calls, verify)
                 for name, state, clock, calls in orjson.loads(packed)]
+
+
+_switch_lock = threading.Lock()
+_switch_depth = 0
+_switch_saved = 0.0
+
+
+@contextmanager
+def _long_switch_interval() -> Iterator[None]:
+    """While batches run in this process, a longer thread switch interval.
+
+    A worker's event loop thread wakes up often, and each time it takes the
+    GIL from the thread running scenarios; switching at most every 50 ms makes
+    those hand-overs rare (here they cost 8% of a worker's time, then 2%).
+    Batches may overlap (a worker with several threads): the interval is
+    raised by the first and restored by the last.
+    """
+    global _switch_depth, _switch_saved
+    with _switch_lock:
+        if _switch_depth == 0:
+            _switch_saved = sys.getswitchinterval()
+            sys.setswitchinterval(max(_switch_saved, BATCH_SWITCH_INTERVAL))
+        _switch_depth += 1
+    try:
+        yield
     finally:
-        sys.setswitchinterval(interval)
+        with _switch_lock:
+            _switch_depth -= 1
+            if _switch_depth == 0:
+                sys.setswitchinterval(_switch_saved)
 
 
 def _worker_address() -> str:
@@ -134,6 +168,21 @@ def _worker_address() -> str:
         return str(get_worker().address)
     except (ImportError, ValueError):
         return "(unknown)"
+
+
+@contextmanager
+def _workers_ignore_interrupts() -> Iterator[None]:
+    """Start local workers with SIGINT ignored (they inherit it): Ctrl-C at a
+    terminal reaches the whole process group, and the client alone should
+    answer it, by shutting the workers down."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _names(batch: Sequence[ScenarioDefinition]) -> str:
@@ -197,12 +246,16 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.workers is not None:
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=":0", silence_logs=logging.ERROR)
+            with _workers_ignore_interrupts():
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=":0", silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         else:
             try:
                 self._client = Client(self.scheduler, timeout=self.connect_timeout)
+            except ValueError as exc:
+                raise ExecutorError(f"{self.scheduler!r} is not a Dask scheduler address ({exc}); give one such as "
+                                    "tcp://10.0.0.5:8786") from None
             except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
                 raise ExecutorError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}; start one with "
                                     "`dask scheduler` and workers with `dask worker ADDRESS`") from None
@@ -223,7 +276,10 @@ class DaskExecutor:
     def __enter__(self) -> DaskExecutor:
         return self.start()
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc_info: Any) -> None:
+        if exc_type is KeyboardInterrupt:  # closing after Ctrl-C: Dask's own complaints add nothing
+            for name in ("distributed", "asyncio"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         self.close()
 
     def describe(self) -> dict[str, Any]:
@@ -300,6 +356,9 @@ class DaskExecutor:
 
         try:
             return future.result()
+        except ImportError as exc:  # a worker that joined later without lifeos-core or a pack
+            raise ExecutorError(f"a Dask worker cannot run lifeos ({type(exc).__name__}: {exc}); install the same "
+                                "lifeos-core and mission packs on every worker") from None
         except KilledWorker:
             raise ExecutorError(f"the batch of scenarios {_names(batch)} was lost with its worker every time it "
                                 "ran (a worker process died each time); run those scenarios with `lifeos test` "
@@ -320,7 +379,11 @@ class DaskExecutor:
         return len(client.scheduler_info().get("workers", {}))
 
     def _check_workers(self, client: Any, expected: dict[str, Any]) -> None:
-        reports = client.run(mission_versions, list(expected["missions"]))
+        try:
+            reports = client.run(mission_versions, list(expected["missions"]))
+        except Exception as exc:  # a worker without lifeos-core, or with one too old to answer
+            raise ExecutorError(f"a Dask worker cannot run lifeos ({type(exc).__name__}: {exc}); install the same "
+                                "lifeos-core and mission packs on every worker") from None
         problems = [f"worker {address}: {problem}" for address, there in sorted(reports.items())
                     for problem in version_differences(expected, there)]
         if problems:

@@ -101,22 +101,24 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 
 
 def _install() -> None:
-    global _installed
+    global _installed, _thread_start
     with _install_lock:
         if not _installed:
             sys.addaudithook(_audit)
             if not THREAD_EVENTS_AUDITED:
+                _thread_start = threading.Thread.start
                 threading.Thread.start = _refusing_thread_start  # type: ignore[method-assign]
             _installed = True
 
 
-_thread_start = threading.Thread.start
+_thread_start: Any = None  # Thread.start as it was when the guard was installed
 
 
 def _refusing_thread_start(self: threading.Thread) -> None:
     """``threading.Thread.start`` on 3.10 and 3.11, where starting a thread
     raises no audit event: inside a step it refuses, as the audit hook does on
-    later Pythons; elsewhere it is the original."""
+    later Pythons; elsewhere it calls what was there before (the original, or
+    another library's wrapper of it)."""
     guard = _current.get()
     if guard is not None and _enabled:
         guard.refuse(THREAD, "threading.Thread.start")

@@ -17,7 +17,8 @@ files next to the tests are collected like test modules:
 
 ``--lifeos-verify`` runs every runtime step twice and fails a mission whose
 two runs differ; ``--lifeos-no-plans`` turns plan collection off (as does
-``-p no:lifeos-plans``).
+``-p no:lifeos-plans``). With pytest-xdist, ``--dist loadfile`` keeps each
+plan file on one worker.
 """
 
 from __future__ import annotations
@@ -89,6 +90,13 @@ class PlanFile(pytest.File):
         by_scenario: dict[str, list[MissionExpectation]] = {name: [] for name in scenarios}
         for expectation in plan.expectations.expectations:
             by_scenario.setdefault(expectation.scenario_name, []).append(expectation)
+        unselectable = [f"{shown}: {what} {name!r} cannot be part of a pytest node id (it holds '::' or '['); "
+                        "rename it, or run this plan with `lifeos test`"
+                        for what, names in (("scenario name", by_scenario),
+                                            ("expectation id", [e.id for e in plan.expectations.expectations]))
+                        for name in names if "::" in name or "[" in name]
+        if unselectable:
+            raise self.CollectError(_plan_problem(shown, unselectable))
         known = tuple(scenarios)
         for name, expectations in by_scenario.items():
             if expectations:
@@ -198,12 +206,3 @@ def _describe_failure(expectation: MissionExpectation, result: ExpectationResult
     if "mission_error" in details:
         lines.append(f"  mission {expectation.mission_name} failed: {details['mission_error']}")
     return "\n".join(lines)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist's ``--dist loadgroup``, keep each plan file on one worker."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        if isinstance(item, ExpectationItem):
-            item.add_marker(pytest.mark.xdist_group(name=str(item.path)))

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -76,6 +77,11 @@ def test_two_worker_processes_give_the_sequential_result_byte_for_byte(two_worke
     assert json.dumps(parallel.to_dict()) == json.dumps(sequential.to_dict())
 
 
+def test_local_workers_leave_ctrl_c_to_the_client(two_workers):
+    assert set(two_workers.client.run(signal.getsignal, signal.SIGINT).values()) == {signal.SIG_IGN}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the client's own is untouched
+
+
 def test_a_worker_killed_mid_run_changes_nothing(two_workers, plan_and_sequential_run):
     suite, expectations, sequential = plan_and_sequential_run
     pids = two_workers.client.run(os.getpid)
@@ -127,25 +133,31 @@ def write_pack(folder, version):
     (info / "entry_points.txt").write_text("[lifeos]\ntide = lifeos_mission_tide\n")
 
 
-def test_a_worker_with_another_version_of_a_pack_is_refused_before_anything_runs(tmp_path, monkeypatch):
-    write_pack(tmp_path / "here", "1.0.0")
-    write_pack(tmp_path / "there", "2.0.0")
-    monkeypatch.syspath_prepend(str(tmp_path / "here"))
-    environment = {**os.environ, "PYTHONPATH": str(tmp_path / "there")}
-    with LocalCluster(n_workers=0, protocol="tcp", dashboard_address=":0") as cluster, \
-            use_registry(load_registry()):
+@contextmanager
+def external_worker(pythonpath):
+    """A scheduler here and one `dask worker` process started with ``pythonpath``; yields a client."""
+    environment = {**os.environ, "PYTHONPATH": str(pythonpath)}
+    with LocalCluster(n_workers=0, protocol="tcp", dashboard_address=":0") as cluster:
         worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
                                    "--nthreads", "1", "--no-dashboard"], env=environment,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             with Client(cluster) as client:
                 client.wait_for_workers(1, timeout=60)
-                suite = ScenarioSuiteDefinition("tides", [ScenarioDefinition("high", {}, [MissionCall("tide")])])
-                with pytest.raises(ExecutorError) as refused:
-                    run_test_run(suite, SuiteExpectationsDefinition([]), executor=DaskExecutor(client=client))
+                yield client
         finally:
             worker.terminate()
             worker.wait(timeout=30)
+
+
+def test_a_worker_with_another_version_of_a_pack_is_refused_before_anything_runs(tmp_path, monkeypatch):
+    write_pack(tmp_path / "here", "1.0.0")
+    write_pack(tmp_path / "there", "2.0.0")
+    monkeypatch.syspath_prepend(str(tmp_path / "here"))
+    suite = ScenarioSuiteDefinition("tides", [ScenarioDefinition("high", {}, [MissionCall("tide")])])
+    with use_registry(load_registry()), external_worker(tmp_path / "there") as client:
+        with pytest.raises(ExecutorError) as refused:
+            run_test_run(suite, SuiteExpectationsDefinition([]), executor=DaskExecutor(client=client))
     message = str(refused.value)
     assert message.startswith("the Dask workers do not have the missions this machine has")
     assert "mission 'tide' from lifeos-mission-tide 2.0.0 (here: lifeos-mission-tide 1.0.0)" in message

@@ -365,3 +365,25 @@ def test_a_threading_profile_hook_set_by_the_user_still_reaches_new_threads():
         assert "after-the-run" in profiled  # lifeos's own hook handed the thread on
     finally:
         threading.setprofile(None)
+
+
+def test_another_librarys_wrapper_of_thread_start_keeps_working():
+    # In a fresh process: the guard is installed once per process, at the first step.
+    program = textwrap.dedent("""\
+        import threading
+        seen = []
+        original = threading.Thread.start
+        def instrumented(self):
+            seen.append(self.name)
+            return original(self)
+        threading.Thread.start = instrumented
+        from lifeos_core import ExecutionContext, Orchestrator, StepSpec, WorkflowDefinition
+        workflow = WorkflowDefinition("wf", [StepSpec("rest", "runtime")])
+        assert Orchestrator().run_workflow(workflow, ExecutionContext()).success
+        worker = threading.Thread(target=lambda: None, name="after")
+        worker.start()
+        worker.join()
+        print(seen)
+        """)
+    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "['after']"

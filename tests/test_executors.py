@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -89,6 +90,35 @@ def test_batches_aim_at_thirty_two_per_worker_and_at_most_five_hundred_scenarios
     assert batch_size_for(scenarios, workers) == size
 
 
+def test_version_differences_cover_the_packs_that_provide_operations():
+    here = {"lifeos-core": "0.2.0", "missions": {}, "operations": {"tide-pack": "1.0", "moon-pack": "3.1"}}
+    there = {"lifeos-core": "0.2.0", "missions": {}, "operations": {"tide-pack": "1.1", "extra-pack": "9"}}
+    assert version_differences(here, there) == [
+        "operations of tide-pack 1.1 (here: 1.0)",
+        "operations of moon-pack not installed (here: 3.1)",
+    ]
+
+
+def test_overlapping_batches_restore_the_switch_interval_once_the_last_one_ends():
+    from lifeos_core.dask_executor import BATCH_SWITCH_INTERVAL, _long_switch_interval
+
+    before = sys.getswitchinterval()
+    first, second = _long_switch_interval(), _long_switch_interval()
+    first.__enter__()
+    assert sys.getswitchinterval() == pytest.approx(BATCH_SWITCH_INTERVAL)
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first batch ends while the second still runs
+    assert sys.getswitchinterval() == pytest.approx(BATCH_SWITCH_INTERVAL)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize("address", ["foo://x:1", ":::"])
+def test_a_malformed_scheduler_address_is_a_clear_error(address):
+    with pytest.raises(ExecutorError, match=r"is not a Dask scheduler address .*tcp://10.0.0.5:8786"):
+        DaskExecutor(scheduler=address).start()
+
+
 def test_version_differences_name_the_mission_and_both_versions():
     here = {"lifeos-core": "0.2.0", "missions": {"echo": "lifeos-mission-echo 0.1.0", "tide": "tide-pack 1.0"}}
     there = {"lifeos-core": "0.3.0", "missions": {"echo": "lifeos-mission-echo 0.1.0", "tide": "tide-pack 2.0"}}
@@ -163,3 +193,20 @@ def test_the_ledger_says_what_ran_a_test_run(tmp_path):
 ])
 def test_what_ran_a_plan_is_said_in_words(executor, words):
     assert describe_run_by(executor) == words
+
+
+class WorkerWithoutLifeos:
+    """Stands in for a distributed.Client whose one worker cannot import lifeos_core."""
+
+    def scheduler_info(self):
+        return {"workers": {"tcp://10.0.0.7:40313": {}}}
+
+    def run(self, function, *args):
+        raise ModuleNotFoundError("No module named 'lifeos_core'")
+
+
+def test_a_worker_that_cannot_import_lifeos_is_a_clear_error():
+    with pytest.raises(ExecutorError, match=r"^a Dask worker cannot run lifeos \(ModuleNotFoundError: No module "
+                                            r"named 'lifeos_core'\); install the same lifeos-core and mission packs "
+                                            r"on every worker$"):
+        run_suite(SUITE, executor=DaskExecutor(client=WorkerWithoutLifeos()))

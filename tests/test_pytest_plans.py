@@ -188,6 +188,18 @@ def test_a_plan_that_cannot_run_is_a_collection_error_naming_file_place_and_fix(
     assert "Traceback" not in output
 
 
+def test_names_that_pytest_could_not_select_are_refused_at_collection(pytester):
+    write_plan(pytester, text=PLAN.replace("scenario_name: small", "scenario_name: 'small::one'")
+               .replace("id: large-total", "id: 'large[total]'"))
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        "  sums.lifeos.yaml: scenario name 'small::one' cannot be part of a pytest node id (it holds '::' or '['); "
+        "rename it, or run this plan with `lifeos test`",
+        "  sums.lifeos.yaml: expectation id 'large?total?' cannot be part of a pytest node id*",
+    ])
+
+
 def test_verify_catches_a_mission_that_is_not_deterministic(pytester):
     write_plan(pytester, text=succeeds_plan("restless"))
     pytester.runpytest().assert_outcomes(passed=1)
@@ -253,7 +265,7 @@ def test_xdist_spreads_plan_files_over_workers_with_the_same_verdicts(pytester):
                   - {{id: echo-{index}-index, mission_name: echo, path: final_state.echo.index, op: eq,
                       expected: {index if index else 99}}}
             """)
-    for mode in ("loadfile", "loadgroup", "load"):
+    for mode in ("loadfile", "load"):
         result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--dist", mode)
         result.assert_outcomes(passed=7, failed=1)
         result.stdout.fnmatch_lines(["FAILED echo0.lifeos.yaml::round-0::echo-0-index*"])

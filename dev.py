@@ -3,6 +3,7 @@
 
     python3 dev.py demo      # set up .venv if needed, run a real mission and a test plan
     python3 dev.py test      # set up .venv if needed, then run the whole test suite
+    python3 dev.py wheels    # build wheels of lifeos-core and the standard packs into dist/
 
 Needs only Python >= 3.10 and pip access to the package index. The virtual
 environment lives in .venv; it is (re)installed when a pyproject.toml changes.
@@ -73,14 +74,27 @@ def test(pytest_args: list[str]) -> None:
     run(PYTHON, "-m", "pytest", *pytest_args)
 
 
+def wheels() -> None:
+    """Wheels of lifeos-core and the standard packs, for installing lifeos (or a pack
+    you write) in another environment: pip install --find-links dist lifeos-core."""
+    dist = ROOT / "dist"
+    run(PYTHON, "-m", "pip", "wheel", "--disable-pip-version-check", "--quiet", "--no-deps",
+        "--wheel-dir", dist, ".", *(pack.relative_to(ROOT) for pack in PACKS))
+    for wheel in sorted(dist.glob("*.whl")):
+        print(wheel.relative_to(ROOT))
+    print(f"install in any environment with: pip install --find-links {dist} lifeos-core")
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in {"demo", "test", "setup"}:
+    if not argv or argv[0] not in {"demo", "test", "setup", "wheels"}:
         sys.exit(__doc__)
     setup()
     if argv[0] == "demo":
         demo()
     elif argv[0] == "test":
         test(argv[1:])
+    elif argv[0] == "wheels":
+        wheels()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ together with the ledger record it came from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
@@ -16,13 +17,19 @@ PREDICATE_TYPE = "https://lifeos.dev/attestation/receipt/v1"
 
 
 def in_toto_statement(record: Any) -> dict[str, Any]:
-    """An in-toto Statement v1 for a ledger record."""
+    """An in-toto Statement v1 for a ledger record.
+
+    Raises :class:`~lifeos_core.ledger.LedgerError` for a record whose result
+    lacks what the statement carries (a receipt; for a test run its verdict
+    and metadata), naming what is missing.
+    """
     body = record.body
     result = body["result"]
     if record.kind == "mission_run":
-        receipt = result["receipt"]
+        receipt = _part(record, result, "receipt", dict)
     else:
-        receipt = {"passed": result["passed"], "skipped": result.get("skipped", []), **result["metadata"]}
+        receipt = {"passed": _part(record, result, "passed", bool), "skipped": result.get("skipped", []),
+                   **_part(record, result, "metadata", dict)}
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": f"lifeos/{record.kind}/{record.name}", "digest": {"sha256": body["result_hash"]}}],
@@ -37,3 +44,14 @@ def in_toto_statement(record: Any) -> dict[str, Any]:
             "versions": body["versions"],
         },
     }
+
+
+def _part(record: Any, result: Mapping[str, Any], key: str, kind: type) -> Any:
+    """``result[key]``, which must be a ``kind`` (a dict is any mapping)."""
+    from .ledger import LedgerError
+
+    value = result.get(key)
+    if not isinstance(value, Mapping if kind is dict else kind):
+        what = "lacks" if value is None else "has an unusable"
+        raise LedgerError(f"record {record.id[:12]} cannot be exported: its result {what} {key!r}")
+    return value

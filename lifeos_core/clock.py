@@ -72,11 +72,38 @@ def parse_instant(value: datetime | str) -> datetime:
         moment = value
     else:
         raise WorkflowInputError(f"clock time must be a datetime or ISO 8601 string, got {type(value).__name__}")
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    try:
+        offset = moment.utcoffset()
+    except Exception as exc:  # a tzinfo of the caller's that fails
+        raise WorkflowInputError(f"clock time {_shown(value)} has a timezone that fails: {exc}") from None
+    if offset is None:
         raise WorkflowInputError(
             f"clock time {moment.isoformat()} has no timezone; add one, e.g. 2026-01-31T09:00:00Z"
         )
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        # e.g. 0001-01-01T00:00:00+14:00: the same instant in UTC is before year 1
+        raise WorkflowInputError(
+            f"clock time {_shown(value)} is out of range; use an instant between "
+            f"{_FIRST_INSTANT} and {_LAST_INSTANT}"
+        ) from None
+    except Exception as exc:
+        raise WorkflowInputError(f"clock time {_shown(value)} cannot be converted to UTC: {exc}") from None
+
+
+_FIRST_INSTANT = "0001-01-01T00:00:00Z"
+_LAST_INSTANT = "9999-12-31T23:59:59.999999Z"
+
+
+def _shown(value: datetime | str) -> str:
+    """A clock value as messages quote it: strings as given, datetimes in ISO 8601."""
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        return value.isoformat()
+    except Exception:
+        return repr(value)
 
 
 def format_instant(moment: datetime) -> str:

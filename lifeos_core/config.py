@@ -15,204 +15,342 @@ The config format mirrors the Python definitions::
     expectations:                           # optional, or in a separate file
       - {id: e1, scenario_name: morning, mission_name: echo, path: success, op: eq, expected: true}
 
-Every problem raises :class:`ConfigError` with its location, e.g.
-``scenarios[1].missions[0].params: Field 'params' must be a dict or None``.
-Fields the format does not know are ignored, and inputs are never changed.
+A plan is read in one pass that collects every problem, each located, e.g.
+``scenarios[1].missions[0].params: Field 'params' must be a dict or None``;
+:class:`ConfigError` carries them all (``problems``). In a plan
+(:func:`parse_test_plan`, :func:`load_test_plan`) a field the format does not
+know is an error with a suggestion, so a misspelt ``expectatons:`` cannot
+pass unnoticed. The seed's entry points :func:`parse_suite_definition` and
+:func:`parse_expectations_definition` ignore unknown fields, as their contract
+asks. Inputs are never changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, LifeosError
+from .clock import format_instant
+from .errors import ConfigError, LifeosError, did_you_mean
 from .expectations import OPERATORS, MissionExpectation, SuiteExpectationsDefinition
-from .files import read_data_file
 from .harness import MissionCall, ScenarioDefinition
 from .suite import ScenarioSuiteDefinition
 from .testrun import TestRunResult, run_test_run
 
+PLAN_FIELDS = ("suite_name", "scenarios", "expectations")
+SCENARIO_FIELDS = ("scenario_name", "initial_state", "clock", "missions", "expectations")
+CALL_FIELDS = ("name", "params", "alias", "approvals")
+EXPECTATION_FIELDS = ("id", "scenario_name", "mission_name", "path", "op", "expected")
+EXPECTATIONS_FILE_FIELDS = ("expectations",)
+EDITOR_FIELDS = ("$schema",)
+"""Fields editors add to point at a schema; allowed everywhere a plan has an object at the top."""
+
 _NOT_GIVEN = object()
+_BAD = object()  # a value that was reported as a problem
 
 
-def _at(where: str, message: str) -> ConfigError:
-    return ConfigError(f"{where}: {message}" if where else message)
-
-
-def _child(where: str, key: str | int) -> str:
+def child(where: str, key: str | int) -> str:
+    """The location of ``key`` inside ``where``: ``scenarios[1].missions``."""
     if isinstance(key, int):
         return f"{where}[{key}]"
     return f"{where}.{key}" if where else key
 
 
-def _mapping(value: Any, where: str, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise _at(where, f"{what} must be a mapping (key: value pairs), got {type(value).__name__}")
-    return value
+@dataclass
+class PlanParts:
+    """The parts of a plan that were read without a problem, each with its place:
+    what :func:`~lifeos_core.validation.check_plan` judges against the installed
+    missions, even when other parts of the plan are broken."""
+
+    scenarios: list[tuple[str, Any]] = field(default_factory=list)  # (where, ScenarioDefinition)
+    calls: list[tuple[str, Any, Any]] = field(default_factory=list)  # (where, MissionCall, its scenario's state)
+    expectations: list[tuple[str, Any]] = field(default_factory=list)  # (where, MissionExpectation)
+    scenario_keys: dict[str, list[str] | None] = field(default_factory=dict)
+    """Scenario name -> the keys of its calls (``None``: a call could not be read)."""
 
 
-def _field(config: Mapping[str, Any], key: str, where: str, default: Any = _NOT_GIVEN) -> Any:
-    if key in config:
-        return config[key]
-    if default is _NOT_GIVEN:
-        raise _at(where, f"Missing required field '{key}'")
-    return default
+class _Reader:
+    """One pass over a plan: builds definitions and collects every problem."""
 
+    def __init__(self, strict: bool, source: str | None = None) -> None:
+        self.strict = strict
+        self.source = source
+        self.problems: list[str] = []
+        self.parts = PlanParts()
 
-def _text(config: Mapping[str, Any], key: str, where: str, default: Any = _NOT_GIVEN) -> Any:
-    value = _field(config, key, where, default)
-    if value is default and default is not _NOT_GIVEN:
+    def label(self, where: str) -> str:
+        return f"{self.source}: {where}" if self.source and where else (self.source or where)
+
+    def fail(self, where: str, message: str) -> Any:
+        located = f"{where}: {message}" if where else message
+        self.problems.append(f"{self.source}: {located}" if self.source else located)
+        return _BAD
+
+    def mapping(self, value: Any, where: str, what: str, fields: Sequence[str]) -> Mapping[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.fail(where, f"{what} must be a mapping (key: value pairs), got {type(value).__name__}")
+            return None
+        if self.strict:
+            for key in value:
+                if key not in fields and key not in EDITOR_FIELDS:
+                    self.fail(child(where, str(key)), f"unknown field {key!r} in {what}{did_you_mean(key, fields)}; "
+                                                      f"the fields are: {', '.join(fields)}")
         return value
-    if not isinstance(value, str) or not value:
-        raise _at(_child(where, key), f"Field '{key}' must be a non-empty string, got {value!r}")
-    return value
 
+    def field(self, config: Mapping[str, Any], key: str, where: str, default: Any = _NOT_GIVEN) -> Any:
+        if key in config:
+            return config[key]
+        if default is _NOT_GIVEN:
+            return self.fail(where, f"Missing required field '{key}'")
+        return default
 
-def _list(config: Mapping[str, Any], key: str, where: str, default: Any = _NOT_GIVEN) -> Any:
-    value = _field(config, key, where, default)
-    if value is default and default is not _NOT_GIVEN:
+    def text(self, config: Mapping[str, Any], key: str, where: str, default: Any = _NOT_GIVEN) -> Any:
+        value = self.field(config, key, where, default)
+        if value is _BAD or (value is default and default is not _NOT_GIVEN):
+            return value
+        if not isinstance(value, str) or not value:
+            return self.fail(child(where, key), f"Field '{key}' must be a non-empty string, got {value!r}")
         return value
-    if not isinstance(value, (list, tuple)):  # a tuple is how a frozen JSON array looks
-        raise _at(_child(where, key), f"Field '{key}' must be a list, got {type(value).__name__}")
-    return value
+
+    def items(self, config: Mapping[str, Any], key: str, where: str, default: Any = _NOT_GIVEN) -> Any:
+        value = self.field(config, key, where, default)
+        if value is _BAD or (value is default and default is not _NOT_GIVEN):
+            return value
+        if not isinstance(value, (list, tuple)):  # a tuple is how a frozen JSON array looks
+            return self.fail(child(where, key), f"Field '{key}' must be a list, got {type(value).__name__}")
+        return value
+
+    def optional_mapping(self, config: Mapping[str, Any], key: str, where: str) -> Any:
+        value = config.get(key)
+        if value is not None and not isinstance(value, Mapping):
+            return self.fail(child(where, key), f"Field '{key}' must be a dict or None, got {type(value).__name__}")
+        return value
+
+    def build(self, where: str, make: Callable[..., Any], **kwargs: Any) -> Any:
+        """Construct a definition, turning its own complaints into located problems."""
+        if any(value is _BAD for value in kwargs.values()):
+            return _BAD
+        try:
+            return make(**kwargs)
+        except LifeosError as exc:  # bad names, values that are not JSON, a bad clock...
+            return self.fail(where, str(exc))
+        except RecursionError:
+            return self.fail(where, "nested too deeply")
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems[0], self.problems)
+
+    # --- suites ---------------------------------------------------------------------------
+
+    def mission(self, config: Any, where: str) -> Any:
+        config = self.mapping(config, where, "a mission", CALL_FIELDS)
+        if config is None:
+            return _BAD
+        name = self.text(config, "name", where)
+        params = self.optional_mapping(config, "params", where)
+        alias = self.text(config, "alias", where, default=None)
+        approvals = self.optional_mapping(config, "approvals", where)
+        if approvals is not None and approvals is not _BAD:
+            for step, decision in approvals.items():
+                if not isinstance(decision, bool):
+                    approvals = self.fail(child(child(where, "approvals"), str(step)),
+                                          f"a decision must be true (approve) or false (reject), got {decision!r}")
+        return self.build(where, MissionCall, name=name, params=params, alias=alias, approvals=approvals)
+
+    def scenario(self, config: Any, where: str, position: int) -> Any:
+        config = self.mapping(config, where, "a scenario", SCENARIO_FIELDS)
+        if config is None:
+            return _BAD
+        name = self.text(config, "scenario_name", where)
+        initial_state = self.field(config, "initial_state", where, default=None)
+        if initial_state is not None and initial_state is not _BAD and not isinstance(initial_state, Mapping):
+            initial_state = self.fail(child(where, "initial_state"), "Field 'initial_state' must be a dict or None, "
+                                                                     f"got {type(initial_state).__name__}")
+        missions = self.items(config, "missions", where)
+        calls = []
+        if missions is not _BAD:
+            for index, item in enumerate(missions):
+                call_where = child(child(where, "missions"), index)
+                call = self.mission(item, call_where)
+                calls.append(call)
+                if call is not _BAD:
+                    state = initial_state if isinstance(initial_state, Mapping) else {}
+                    self.parts.calls.append((self.label(call_where), call, state))
+        if name is not _BAD:
+            readable = missions is not _BAD and all(call is not _BAD for call in calls)
+            self.parts.scenario_keys[name] = [call.key for call in calls] if readable else None
+        clock = self.text(config, "clock", where, default=None)
+        if isinstance(clock, str):
+            clock = self.build(child(where, "clock"), format_instant, moment=clock)
+        if missions is _BAD or any(call is _BAD for call in calls):
+            return _BAD
+        scenario = self.build(where, ScenarioDefinition, scenario_name=name, initial_state=initial_state,
+                              missions=calls, clock=clock)
+        if scenario is not _BAD:
+            self.parts.scenarios.append((self.label(where), scenario))
+        return scenario
+
+    def suite(self, config: Any) -> Any:
+        config = self.mapping(config, "", "the suite config", PLAN_FIELDS)
+        if config is None:
+            return _BAD
+        suite_name = self.text(config, "suite_name", "")
+        listed = self.items(config, "scenarios", "")
+        if listed is _BAD:
+            return _BAD
+        scenarios = [self.scenario(item, child("scenarios", index), index) for index, item in enumerate(listed)]
+        if any(scenario is _BAD for scenario in scenarios):
+            return _BAD
+        return self.build("", ScenarioSuiteDefinition, suite_name=suite_name, scenarios=scenarios)
+
+    # --- expectations ---------------------------------------------------------------------
+
+    def expectation(self, config: Any, where: str, scenario_name: str | None = None, index: int = 0) -> Any:
+        config = self.mapping(config, where, "an expectation", EXPECTATION_FIELDS)
+        if config is None:
+            return _BAD
+        if scenario_name is None:
+            expectation_id = self.text(config, "id", where)
+            scenario = self.text(config, "scenario_name", where)
+        else:  # inline under a scenario: the scenario is implied and the id may be too
+            expectation_id = self.text(config, "id", where, default=f"{scenario_name}-{index + 1}")
+            scenario = self.text(config, "scenario_name", where, default=scenario_name)
+            if scenario is not _BAD and scenario != scenario_name:
+                scenario = self.fail(child(where, "scenario_name"), "an inline expectation belongs to its scenario "
+                                                                    f"{scenario_name!r}, not {scenario!r}")
+        mission = self.text(config, "mission_name", where)
+        path = self.field(config, "path", where)
+        if path is not _BAD and not isinstance(path, str):
+            path = self.fail(child(where, "path"), f"Field 'path' must be a string, got {type(path).__name__}")
+        op = self.field(config, "op", where)
+        if op is not _BAD and (not isinstance(op, str) or op not in OPERATORS):
+            op = self.fail(child(where, "op"), f"Invalid value for 'op': {op!r}{did_you_mean(op, OPERATORS)}; "
+                                               f"use one of {', '.join(OPERATORS)}")
+        built = self.build(where, MissionExpectation, id=expectation_id, scenario_name=scenario,
+                           mission_name=mission, path=path, op=op, expected=config.get("expected"))
+        if built is not _BAD:
+            self.parts.expectations.append((self.label(where), built))
+        return built
+
+    def listed_expectations(self, config: Any, where: str = "") -> list[tuple[str, Any]]:
+        """The expectations of an expectations config (``{"expectations": [...]}``), located."""
+        config = self.mapping(config, where, "the expectations config", EXPECTATIONS_FILE_FIELDS)
+        if config is None:
+            return []
+        listed = self.items(config, "expectations", where)
+        if listed is _BAD:
+            return []
+        return [(child("expectations", index), self.expectation(item, child("expectations", index)))
+                for index, item in enumerate(listed)]
+
+    def plan_expectations(self, config: Any) -> list[tuple[str, Any]]:
+        """Inline expectations (under each scenario) and top-level ones, in file order."""
+        if not isinstance(config, Mapping):
+            return []
+        located = []
+        scenarios = config.get("scenarios")
+        for index, scenario in enumerate(scenarios if isinstance(scenarios, (list, tuple)) else ()):
+            if not isinstance(scenario, Mapping):
+                continue
+            where = child("scenarios", index)
+            name = scenario.get("scenario_name")
+            inline = self.items(scenario, "expectations", where, default=None)
+            if inline is _BAD or inline is None or not isinstance(name, str) or not name:
+                continue
+            for position, item in enumerate(inline):
+                item_where = child(child(where, "expectations"), position)
+                located.append((item_where, self.expectation(item, item_where, name, position)))
+        top = self.items(config, "expectations", "", default=None)
+        for index, item in enumerate(top if top is not _BAD and top is not None else ()):
+            where = child("expectations", index)
+            located.append((where, self.expectation(item, where)))
+        return located
+
+    def combine(self, located: list[tuple[str, Any]]) -> Any:
+        seen: dict[str, str] = {}
+        for where, expectation in located:
+            if expectation is _BAD:
+                continue
+            if expectation.id in seen:
+                self.fail(where, f"Duplicate expectation IDs are not allowed: {expectation.id!r} is also used "
+                                 f"at {seen[expectation.id]}; give each expectation its own id")
+            else:
+                seen[expectation.id] = where
+        if any(expectation is _BAD for _, expectation in located) or self.problems:
+            return _BAD
+        return SuiteExpectationsDefinition(tuple(expectation for _, expectation in located))
 
 
-def _optional_mapping(config: Mapping[str, Any], key: str, where: str) -> Any:
-    value = config.get(key)
-    if value is not None and not isinstance(value, Mapping):
-        raise _at(_child(where, key), f"Field '{key}' must be a dict or None, got {type(value).__name__}")
-    return value
-
-
-def _build(where: str, make: Any, *args: Any, **kwargs: Any) -> Any:
-    """Construct a definition, turning its own complaints into located ConfigErrors."""
-    try:
-        return make(*args, **kwargs)
-    except LifeosError as exc:  # bad names, values that are not JSON, a bad clock...
-        raise _at(where, str(exc)) from None
-    except RecursionError:
-        raise _at(where, "nested too deeply") from None
-
-
-# --- suites ---------------------------------------------------------------------------
-
-
-def _parse_mission(config: Any, where: str) -> MissionCall:
-    config = _mapping(config, where, "a mission")
-    name = _text(config, "name", where)
-    params = _optional_mapping(config, "params", where)
-    alias = _text(config, "alias", where, default=None)
-    approvals = _optional_mapping(config, "approvals", where)
-    if approvals is not None:
-        for step, decision in approvals.items():
-            if not isinstance(decision, bool):
-                raise _at(_child(_child(where, "approvals"), str(step)),
-                          f"a decision must be true (approve) or false (reject), got {decision!r}")
-    return _build(where, MissionCall, name=name, params=params, alias=alias, approvals=approvals)
-
-
-def _parse_scenario(config: Any, where: str) -> ScenarioDefinition:
-    config = _mapping(config, where, "a scenario")
-    name = _text(config, "scenario_name", where)
-    initial_state = _field(config, "initial_state", where, default=None)
-    if initial_state is not None and not isinstance(initial_state, Mapping):
-        raise _at(_child(where, "initial_state"),
-                  f"Field 'initial_state' must be a dict or None, got {type(initial_state).__name__}")
-    missions_where = _child(where, "missions")
-    missions = [_parse_mission(item, _child(missions_where, index))
-                for index, item in enumerate(_list(config, "missions", where))]
-    clock = _text(config, "clock", where, default=None)
-    return _build(where, ScenarioDefinition, scenario_name=name, initial_state=initial_state,
-                  missions=missions, clock=clock)
+# --- the seed's entry points: unknown fields are ignored -----------------------------------------
 
 
 def parse_suite_definition(config: Mapping[str, Any]) -> ScenarioSuiteDefinition:
-    """Read a suite from a mapping with ``suite_name`` and ``scenarios``."""
-    config = _mapping(config, "", "the suite config")
-    suite_name = _text(config, "suite_name", "")
-    scenarios = [_parse_scenario(item, _child("scenarios", index))
-                 for index, item in enumerate(_list(config, "scenarios", ""))]
-    return _build("", ScenarioSuiteDefinition, suite_name=suite_name, scenarios=scenarios)
+    """Read a suite from a mapping with ``suite_name`` and ``scenarios``.
 
-
-# --- expectations ------------------------------------------------------------------------
-
-
-def _parse_expectation(config: Any, where: str, scenario_name: str | None = None, index: int = 0) -> MissionExpectation:
-    config = _mapping(config, where, "an expectation")
-    if scenario_name is None:
-        expectation_id = _text(config, "id", where)
-        scenario = _text(config, "scenario_name", where)
-    else:  # inline under a scenario: the scenario is implied and the id may be too
-        expectation_id = _text(config, "id", where, default=f"{scenario_name}-{index + 1}")
-        scenario = _text(config, "scenario_name", where, default=scenario_name)
-        if scenario != scenario_name:
-            raise _at(_child(where, "scenario_name"),
-                      f"an inline expectation belongs to its scenario {scenario_name!r}, not {scenario!r}")
-    mission = _text(config, "mission_name", where)
-    path = _field(config, "path", where)
-    if not isinstance(path, str):
-        raise _at(_child(where, "path"), f"Field 'path' must be a string, got {type(path).__name__}")
-    op = _field(config, "op", where)
-    if not isinstance(op, str) or op not in OPERATORS:
-        raise _at(_child(where, "op"), f"Invalid value for 'op': {op!r}; use one of {', '.join(OPERATORS)}")
-    return _build(where, MissionExpectation, id=expectation_id, scenario_name=scenario, mission_name=mission,
-                  path=path, op=op, expected=config.get("expected"))
-
-
-def _listed_expectations(config: Any) -> Iterator[tuple[str, MissionExpectation]]:
-    """The expectations of an expectations config (``{"expectations": [...]}``), located."""
-    config = _mapping(config, "", "the expectations config")
-    for index, item in enumerate(_list(config, "expectations", "")):
-        where = _child("expectations", index)
-        yield where, _parse_expectation(item, where)
-
-
-def _combine(located: list[tuple[str, MissionExpectation]]) -> SuiteExpectationsDefinition:
-    seen: dict[str, str] = {}
-    for where, expectation in located:
-        if expectation.id in seen:
-            raise _at(where, f"Duplicate expectation IDs are not allowed: {expectation.id!r} is also used "
-                             f"at {seen[expectation.id]}; give each expectation its own id")
-        seen[expectation.id] = where
-    return SuiteExpectationsDefinition(tuple(expectation for _, expectation in located))
+    Fields the format does not know are ignored (the seed contract asks for
+    it); plan files are read strictly by :func:`parse_test_plan`.
+    """
+    reader = _Reader(strict=False)
+    suite = reader.suite(config)
+    reader.raise_problems()
+    return suite
 
 
 def parse_expectations_definition(config: Mapping[str, Any]) -> SuiteExpectationsDefinition:
-    """Read expectations from a mapping with an ``expectations`` list."""
-    return _combine(list(_listed_expectations(config)))
+    """Read expectations from a mapping with an ``expectations`` list (unknown fields ignored)."""
+    reader = _Reader(strict=False)
+    expectations = reader.combine(reader.listed_expectations(config))
+    reader.raise_problems()
+    return expectations
 
 
-# --- whole plans ----------------------------------------------------------------------------
+# --- whole plans ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TestPlan:
-    """A suite and the expectations that judge it, read from config or files."""
+    """A suite and the expectations that judge it, read from config or files.
+
+    ``parts`` are its scenarios, calls and expectations with the place of each
+    in the file, for the messages of later checks.
+    """
 
     __test__ = False
 
     suite: ScenarioSuiteDefinition
     expectations: SuiteExpectationsDefinition
     source: str | None = None
+    parts: PlanParts = field(default_factory=PlanParts, compare=False, repr=False)
 
     def run(self, *, verify: bool = False) -> TestRunResult:
         return run_test_run(self.suite, self.expectations, verify=verify)
 
 
-def _plan_expectations(config: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, MissionExpectation]]:
-    """Inline expectations (under each scenario) and top-level ones, in file order."""
-    for index, scenario in enumerate(config["scenarios"]):
-        where = _child(_child(prefix, "scenarios"), index)
-        inline = _list(scenario, "expectations", where, default=None)
-        for position, item in enumerate(inline or []):
-            item_where = _child(_child(where, "expectations"), position)
-            yield item_where, _parse_expectation(item, item_where, scenario["scenario_name"], position)
-    for index, item in enumerate(_list(config, "expectations", prefix, default=None) or []):
-        where = _child(_child(prefix, "expectations"), index)
-        yield where, _parse_expectation(item, where)
+def read_test_plan(
+    config: Any,
+    expectations_config: Any = None,
+    *,
+    source: str | None = None,
+    expectations_source: str | None = None,
+) -> tuple[TestPlan | None, list[str], PlanParts]:
+    """Read a whole plan, collecting problems instead of raising: the plan
+    (``None`` when there are problems), every problem, and the parts that were
+    read without one (for checks that can still judge them)."""
+    reader = _Reader(strict=True, source=source)
+    suite = reader.suite(config)
+    located = [(reader.label(where), item) for where, item in reader.plan_expectations(config)]
+    if expectations_config is not None:
+        extra = _Reader(strict=True, source=expectations_source)
+        located += [(extra.label(where), item) for where, item in extra.listed_expectations(expectations_config)]
+        reader.problems += extra.problems
+        reader.parts.expectations += extra.parts.expectations
+    expectations = reader.combine(located)
+    if reader.problems:
+        return None, reader.problems, reader.parts
+    return TestPlan(suite=suite, expectations=expectations, source=source, parts=reader.parts), [], reader.parts
 
 
 def parse_test_plan(
@@ -224,32 +362,20 @@ def parse_test_plan(
 ) -> TestPlan:
     """Read a whole plan: the suite, its inline and top-level expectations, and
     optionally a separate expectations config. ``source`` and
-    ``expectations_source`` (file names) prefix error messages."""
-    try:
-        suite = parse_suite_definition(config)
-        located = [(_label(source, where), item) for where, item in _plan_expectations(config, "")]
-    except ConfigError as exc:
-        raise _with_source(exc, source) from None
-    if expectations_config is not None:
-        try:
-            located += [(_label(expectations_source, where), item)
-                        for where, item in _listed_expectations(expectations_config)]
-        except ConfigError as exc:
-            raise _with_source(exc, expectations_source) from None
-    return TestPlan(suite=suite, expectations=_combine(located), source=source)
-
-
-def _label(source: str | None, where: str) -> str:
-    return f"{source}: {where}" if source else where
-
-
-def _with_source(error: ConfigError, source: str | None) -> ConfigError:
-    return ConfigError(f"{source}: {error}") if source else error
+    ``expectations_source`` (file names) prefix every problem. Unknown fields
+    are errors; every problem is collected before :class:`ConfigError` is raised."""
+    plan, problems, _ = read_test_plan(config, expectations_config, source=source,
+                                       expectations_source=expectations_source)
+    if problems:
+        raise ConfigError(problems[0], problems)
+    return plan  # type: ignore[return-value]
 
 
 def load_test_plan(path: str | Path, expectations_path: str | Path | None = None) -> TestPlan:
-    """Read a plan file (JSON, YAML or TOML, by extension), and optionally a
-    separate expectations file, into a :class:`TestPlan`."""
+    """Read a plan file (JSON, YAML or TOML, by extension; ``-`` is standard
+    input), and optionally a separate expectations file, into a :class:`TestPlan`."""
+    from .files import read_data_file
+
     config = read_data_file(path, "test plan")
     expectations = read_data_file(expectations_path, "expectations file") if expectations_path is not None else None
     return parse_test_plan(
@@ -264,7 +390,7 @@ def run_test_run_from_config(
     suite_config: Mapping[str, Any],
     expectations_config: Mapping[str, Any],
 ) -> TestRunResult:
-    """Parse a suite and an expectations config and run them."""
+    """Parse a suite and an expectations config (unknown fields ignored) and run them."""
     suite = parse_suite_definition(suite_config)
     expectations = parse_expectations_definition(expectations_config)
     return run_test_run(suite, expectations)

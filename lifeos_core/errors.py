@@ -8,6 +8,23 @@ Each message names the offending thing and, where there is one, the fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+
+def closest(name: object, candidates: Iterable[str]) -> str | None:
+    """The candidate ``name`` was most likely meant to be, if one is close enough."""
+    import difflib
+
+    found = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(name: object, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, or ``""``: the one
+    wording of a suggestion, appended to messages about a name not found."""
+    match = closest(name, candidates)
+    return f" (did you mean {match!r}?)" if match is not None else ""
+
 
 class LifeosError(Exception):
     """Base class of every error lifeos raises on purpose."""
@@ -68,7 +85,16 @@ class ConfigError(LifeosError, ValueError):
 
     The message names the location of the problem (``scenarios[1].missions[0]``)
     and, for files, the file and (where the parser gives one) the line.
+    ``problems`` lists every problem found (one line each); the message is the
+    first of them, with a count of the others.
     """
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        problems = tuple(problems) or (message,)
+        if len(problems) > 1 and message == problems[0]:
+            message += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        super().__init__(message)
+        self.problems = problems
 
 
 class StepFailed(Exception):

@@ -187,7 +187,9 @@ class Run:
                 returned = None  # the guard kept it
             except StepFailed as exc:
                 returned, error, reported = None, str(exc), exc.state
-            except Exception as exc:  # an operation's own error ends the run, never the process
+            except KeyboardInterrupt:
+                raise  # the user's Ctrl-C stops the whole command, as anywhere else
+            except BaseException as exc:  # SystemExit, GeneratorExit, CancelledError too: the step fails, not the process
                 returned, error = None, f"{type(exc).__name__}: {exc}"
         if guard.breach is not None:
             return _Outcome(breach=guard.breach)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import operator
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DefinitionError
+from .errors import DefinitionError, did_you_mean
 from .hashing import canonical_json, stable_hash
 from .jsonvalue import freeze, freeze_mapping, readonly, thaw
 from .record import FrozenRecord
@@ -45,8 +44,8 @@ class MissionExpectation:
     """Expect ``path`` in the result of ``mission_name`` in ``scenario_name`` to satisfy ``op``.
 
     ``expected`` is ignored by ``exists``; ``matches`` takes a regular
-    expression (searched, so anchor it with ``^...$`` for a full match);
-    ``len_eq`` takes a whole number.
+    expression in RE2 syntax (searched, so anchor it with ``^...$`` for a full
+    match; see :mod:`lifeos_core.patterns`); ``len_eq`` takes a whole number.
     """
 
     id: str
@@ -71,10 +70,12 @@ class MissionExpectation:
         if self.op == "matches":
             if not isinstance(self.expected, str):
                 raise DefinitionError(f"expectation {self.id!r}: 'matches' needs a regular expression string")
+            from .patterns import compile_pattern
+
             try:
-                re.compile(self.expected)
-            except re.error as exc:
-                raise DefinitionError(f"expectation {self.id!r}: invalid regular expression: {exc}") from None
+                compile_pattern(self.expected)
+            except DefinitionError as exc:
+                raise DefinitionError(f"expectation {self.id!r}: {exc}") from None
         if self.op == "len_eq" and (
             isinstance(self.expected, bool) or not isinstance(self.expected, int) or self.expected < 0
         ):
@@ -193,8 +194,9 @@ _MISSING = object()
 def resolve_path(root: Any, path: str) -> Any:
     """The value at dotted ``path`` inside ``root``, or ``_MISSING``.
 
-    An empty path is the root itself; a numeric segment indexes a list
-    (``steps.0``); any other segment is an object key.
+    An empty path is the root itself; a segment of ASCII digits indexes a
+    list (``steps.0``); any other segment is an object key (``²`` is a key,
+    not a number).
     """
     if path == "":
         return root
@@ -205,7 +207,7 @@ def resolve_path(root: Any, path: str) -> Any:
                 return _MISSING
             current = current[segment]
         elif isinstance(current, (list, tuple)):
-            if not segment.isdigit() or int(segment) >= len(current):
+            if not (segment.isascii() and segment.isdigit()) or int(segment) >= len(current):
                 return _MISSING
             current = current[int(segment)]
         else:
@@ -253,7 +255,9 @@ def _length_is(actual: Any, expected: Any) -> bool:
 
 def _matches(actual: Any, expected: Any) -> bool:
     if isinstance(actual, str):
-        return re.search(expected, actual) is not None
+        from .patterns import search
+
+        return search(expected, actual)
     raise _Incomparable
 
 
@@ -330,7 +334,8 @@ def judge(expectation: MissionExpectation, found: Mapping[str, Any] | tuple[str,
         return ExpectationResult(expectation.id, False, actual, expected, {"reason": "type_error", **context, "message": message})
     if passed:
         return ExpectationResult(expectation.id, True, actual, expected, {})
-    message = f"expected {expectation.path} {symbol} {show_value(expected)}, got {show_value(actual)}"
+    found = f"length {len(actual)}" if expectation.op == "len_eq" else show_value(actual)
+    message = f"expected {expectation.path} {symbol} {show_value(expected)}, got {found}"
     return ExpectationResult(
         expectation.id, False, actual, expected, {"reason": f"{expectation.op}_mismatch", **context, "message": message}
     )
@@ -353,13 +358,15 @@ def expectations_hash(results: Mapping[str, ExpectationResult]) -> str:
 
 
 def _no_scenario(name: str, known: Any) -> tuple[str, str]:
-    return ("scenario_missing", f"no scenario named {name!r} in the suite (scenarios: {', '.join(known) or 'none'})")
+    return ("scenario_missing", f"no scenario named {name!r} in the suite{did_you_mean(name, known)} "
+                                f"(scenarios: {', '.join(known) or 'none'})")
 
 
 def _no_mission(scenario: str, name: str, known: Any) -> tuple[str, str]:
     return (
         "mission_missing",
-        f"scenario {scenario!r} has no result for mission {name!r} (it has: {', '.join(known) or 'none'})",
+        f"scenario {scenario!r} has no result for mission {name!r}{did_you_mean(name, known)} "
+        f"(it has: {', '.join(known) or 'none'})",
     )
 
 

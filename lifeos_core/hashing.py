@@ -133,6 +133,84 @@ def stable_hash(value: Any) -> str:
     return sha256_hex(encode(value)[1])
 
 
+# --- reading canonical JSON back ---------------------------------------------------------
+
+# RFC 8785 writes a whole-number float as an integer (2.0**53 as
+# 9007199254740992, 1e20 as 100000000000000000000), and lifeos refuses
+# integers beyond 2**53 - 1 on the way in, so an integer token with 16 or
+# more digits is the only place where reading needs care. Every such token
+# is a run of 16 digits, found by mapping each digit to "9" and looking for
+# sixteen of them (several times faster than a regex); the same digits
+# inside a string are a false alarm, settled by the exact reader.
+_DIGITS_AS_NINES = bytes.maketrans(b"0123456789", b"9" * 10)
+_SIXTEEN_DIGITS = b"9" * 16
+
+
+def loads_canonical(data: bytes | str) -> Any:
+    """Read JSON written by :func:`canonical_json` back into the value it was
+    written from: every value writing accepts reads back equal.
+
+    An integer beyond 2**53 - 1 in size can only have been written from a
+    float (integers that large are refused when written), so it reads back
+    as that float: ``10000000000000000`` is ``1e16``. Anything that is not
+    JSON, or holds NaN, an infinity or a number beyond the range of a double,
+    raises :class:`~lifeos_core.errors.NotJSONError`.
+    """
+    if isinstance(data, str):
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotJSONError("the text holds a lone surrogate, which is not valid Unicode") from None
+    else:
+        raw = bytes(data)
+    if _SIXTEEN_DIGITS not in raw.translate(_DIGITS_AS_NINES):
+        try:
+            return _loads(raw)
+        except ValueError:  # not JSON, or nested deeper than orjson reads: the standard reader decides
+            pass
+    try:
+        return json.loads(raw, parse_int=_read_integer, parse_float=_read_float, parse_constant=_no_constant)
+    except RecursionError:
+        raise NotJSONError("the JSON is nested too deeply to be read") from None
+    except UnicodeDecodeError:
+        raise NotJSONError("the bytes are not UTF-8 text") from None
+    except ValueError as exc:  # json.JSONDecodeError, or NotJSONError from the readers below
+        if isinstance(exc, NotJSONError):
+            raise
+        raise NotJSONError(f"not JSON: {exc}") from None
+
+
+def _loads(raw: bytes) -> Any:
+    """orjson.loads, imported on first use (like :func:`_dumps`)."""
+    global _loads
+    import orjson
+
+    _loads = orjson.loads
+    return _loads(raw)
+
+
+def _read_integer(text: str) -> int | float:
+    """An integer token: an int while JSON carries it exactly, else the float it was written from."""
+    digits = len(text) - (text[0] == "-")
+    if digits <= 16:  # at most 9999999999999999: int() is cheap, and the size decides
+        number = int(text)
+        if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
+            return number
+    return _read_float(text)
+
+
+def _read_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise NotJSONError(f"the number {text[:40]}{'...' if len(text) > 40 else ''} is beyond the range of a "
+                           "JSON number (a double)")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise NotJSONError(f"{name} is not a JSON value")
+
+
 def _holds(value: Any, floats: bool, astral_keys: bool) -> bool:
     """Whether ``value`` (known to be JSON-shaped: orjson took it) holds a
     float (if ``floats``) or a key beyond U+FFFF (if ``astral_keys``)."""

@@ -138,8 +138,11 @@ def _freeze(value: Any, where: str) -> Any:
 
 def integer_out_of_range(value: int, where: str) -> NotJSONError:
     """The error for an integer JSON numbers cannot carry exactly."""
+    # (a very long one is not written out: Python refuses to print integers of more than 4300 digits)
+    shown = f"the integer {value}" if value.bit_length() <= 200 else \
+        f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     return NotJSONError(
-        f"{where} is the integer {value}, beyond what a JSON number carries exactly "
+        f"{where} is {shown}, beyond what a JSON number carries exactly "
         f"(at most {MAX_SAFE_INTEGER} in size); store it as a string"
     )
 

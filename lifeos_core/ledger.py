@@ -12,24 +12,31 @@ Appends take SQLite's write lock (``BEGIN IMMEDIATE``) before reading the
 chain head, so processes recording at once form one unbroken chain; a
 transaction is all or nothing, so a process killed mid-write leaves a whole
 record or none. The database uses WAL mode and carries its schema version in
-``PRAGMA user_version``; older ledgers are migrated forward, and a file that
-is not a lifeos ledger (or is damaged) is reported, never overwritten.
+``PRAGMA user_version``; a ledger opened for writing is migrated forward, one
+opened for reading (``read_only=True``) is read as it is and never written, and
+a file that is not a lifeos ledger (or is damaged) is reported, never
+overwritten.
+
+Reading trusts nothing it reads: a record whose stored body is not a record
+this lifeos writes (altered, truncated, of another type) is reported as
+damaged, naming it, and never makes a reader fail in any other way.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
+import sys
+import types
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .clock import format_instant
-from .errors import LifeosError
-from .hashing import canonical_json, sha256_hex, stable_hash
+from .errors import LifeosError, NotJSONError
+from .hashing import canonical_json, loads_canonical, sha256_hex, stable_hash
 
 RECORD_FORMAT = "lifeos-ledger-record/1"
 LEDGER_FILE = "ledger.sqlite3"
@@ -39,20 +46,59 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 class LedgerError(LifeosError):
-    """The ledger cannot be opened, read or written, or a record is not found."""
+    """The ledger cannot be opened, read or written, or a record is not found or damaged."""
+
+
+# --- where the ledger lives ----------------------------------------------------------------
 
 
 def default_ledger_path(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """Where the ledger lives: ``explicit`` (``--ledger``), else ``$LIFEOS_LEDGER``,
-    else ``ledger.sqlite3`` in the user data directory (XDG on Linux)."""
+    else ``ledger.sqlite3`` in the user data directory (XDG on Linux).
+
+    The one place a ledger path is decided. A path the user chose must be in
+    a folder that exists (a typo in a folder name should not silently create
+    folders, as ``--output`` does not either): otherwise :class:`LedgerError`
+    names the folder. The user data directory is created when a run is first
+    recorded, never here.
+    """
     if explicit:
-        return Path(explicit).expanduser()
+        path = Path(explicit).expanduser()
+        _require_folder(path, "choose another --ledger")
+        return path
     environ = os.environ if environ is None else environ
     if environ.get("LIFEOS_LEDGER"):
-        return Path(environ["LIFEOS_LEDGER"]).expanduser()
+        path = Path(environ["LIFEOS_LEDGER"]).expanduser()
+        _require_folder(path, "set LIFEOS_LEDGER to another path", " (from $LIFEOS_LEDGER)")
+        return path
+    return _user_data_ledger()
+
+
+def _user_data_ledger() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("lifeos", appauthor=False) / LEDGER_FILE
+
+
+def _is_default_folder(folder: Path) -> bool:
+    return folder.absolute() == _user_data_ledger().parent.absolute()
+
+
+def _require_folder(path: Path, fix: str, origin: str = "", *, create_default: bool = False) -> None:
+    """Refuse a ledger ``path`` whose folder does not exist, unless it is the
+    default folder (created here when ``create_default``)."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise LedgerError(f"{folder}{origin} is not a folder, so it cannot hold the ledger {path.name}; {fix}")
+    if not _is_default_folder(folder):
+        raise LedgerError(f"the folder {folder}{origin} does not exist; create it or {fix}")
+    if create_default:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the folder {folder} for the ledger: {exc}") from None
 
 
 # --- the schema, version by version ------------------------------------------------------
@@ -75,6 +121,111 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+# --- what a record holds ------------------------------------------------------------------
+#
+# The shape every body this lifeos writes has, checked when a record is
+# written, read and verified: one description, so that whatever can be
+# written can be read, and whatever is read can be used without a KeyError.
+
+_BODY_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("format", ("string",)),
+    ("seq", ("integer",)),
+    ("previous", ("string", "null")),
+    ("recorded_at", ("string",)),
+    ("kind", ("string",)),
+    ("name", ("string",)),
+    ("success", ("boolean",)),
+    ("inputs", ("object",)),
+    ("versions", ("object",)),
+    ("result_hash", ("string",)),
+    ("result", ("object",)),
+)
+# What replaying each kind of run needs from its inputs (required, then optional).
+_INPUT_FIELDS: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tuple[str, tuple[str, ...]], ...]]] = {
+    MISSION_RUN: (
+        (("mission", ("string",)), ("params", ("object",)), ("initial_state", ("object",)),
+         ("approvals", ("object",)), ("clock", ("string",))),
+        (("verify", ("boolean",)),),
+    ),
+    TEST_RUN: (
+        (("plan", ("object",)), ("expectations", ("object", "null"))),
+        (("source", ("string", "null")), ("fail_fast", ("boolean",)), ("verify", ("boolean",))),
+    ),
+}
+_ARTICLES = {"object": "an object", "array": "an array", "integer": "an integer"}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    return type(value).__name__
+
+
+def _a(kind: str) -> str:
+    return _ARTICLES.get(kind, kind if kind == "null" else f"a {kind}")
+
+
+def _field_problem(fields: Mapping[str, Any], key: str, kinds: tuple[str, ...], owner: str) -> str | None:
+    found = _json_type(fields[key])
+    if found in kinds or (found == "integer" and "number" in kinds):
+        return None
+    return f"{owner} {key!r} is {_a(found)}, not {' or '.join(_a(kind) for kind in kinds)}"
+
+
+def inputs_problem(kind: str, inputs: Mapping[str, Any]) -> str | None:
+    """What a run of ``kind`` cannot be replayed without, in its ``inputs``, or None.
+
+    Kinds this lifeos does not know are not judged (a later lifeos may
+    record others); replaying them is refused by :func:`~lifeos_core.recording.replay`.
+    """
+    if kind not in _INPUT_FIELDS:
+        return None
+    required, optional = _INPUT_FIELDS[kind]
+    for key, kinds in required:
+        if key not in inputs:
+            return f"its inputs lack {key!r}"
+    for key, kinds in (*required, *optional):
+        if key in inputs:
+            problem = _field_problem(inputs, key, kinds, "its inputs'")
+            if problem:
+                return problem
+    return None
+
+
+def record_problem(body: Any) -> str | None:
+    """What makes ``body`` something other than a record this lifeos writes, or None."""
+    if not isinstance(body, Mapping):
+        return f"its content is {_a(_json_type(body))}, not a JSON object"
+    for key, kinds in _BODY_FIELDS:
+        if key not in body:
+            return f"its content lacks {key!r}"
+        problem = _field_problem(body, key, kinds, "its")
+        if problem:
+            return problem
+    if body["format"] != RECORD_FORMAT:
+        return f"its format is {body['format']!r}, which this lifeos does not read (upgrade lifeos-core)"
+    if "executor" in body and not isinstance(body["executor"], Mapping):
+        return f"its 'executor' is {_a(_json_type(body['executor']))}, not an object"
+    plugins = body["versions"].get("plugins", [])
+    if not isinstance(plugins, (list, tuple)) or not all(
+            isinstance(plugin, Mapping) and isinstance(plugin.get("distribution"), str)
+            and isinstance(plugin.get("version", ""), (str, type(None))) for plugin in plugins):
+        return "its versions' 'plugins' is not a list of {distribution, version} objects"
+    return inputs_problem(body["kind"], body["inputs"])
 
 
 @dataclass(frozen=True)
@@ -103,37 +254,145 @@ class LedgerRecord:
 
 
 @dataclass(frozen=True)
+class ExpectedHead:
+    """Where a head kept elsewhere (``--expect-head``) stands in the chain now.
+
+    ``given`` is the id or prefix asked for; ``id`` and ``seq`` name the record
+    it matched (None when the chain does not hold it); ``added_after`` counts
+    the records recorded after it.
+    """
+
+    given: str
+    id: str | None = None
+    seq: int | None = None
+    added_after: int = 0
+
+    @property
+    def found(self) -> bool:
+        return self.id is not None
+
+    @property
+    def message(self) -> str:
+        if not self.found:
+            return (f"the chain does not contain {self.given}: records were removed from its end, "
+                    "or it is another ledger")
+        if not self.added_after:
+            return f"{self.given} is the head of the chain"
+        added = "1 record was" if self.added_after == 1 else f"{self.added_after} records were"
+        return f"{self.given} is record #{self.seq}; {added} added after it"
+
+
+@dataclass(frozen=True)
 class Verification:
-    """The outcome of checking every record: ``problems`` names each broken one."""
+    """The outcome of checking every record: ``problems`` names each broken one
+    (and a head kept elsewhere that the chain no longer holds)."""
 
     records: int
     head: str | None
     problems: tuple[str, ...]
+    expected_head: ExpectedHead | None = None
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
-class Ledger:
-    """An open ledger. Use as a context manager, or call :meth:`close`."""
+def _id_prefix(prefix: str) -> str:
+    """A record id or prefix as typed, checked: at least 4 hex characters, like git."""
+    normal = prefix.strip().lower()
+    if len(normal) < 4 or any(c not in "0123456789abcdef" for c in normal):
+        raise LedgerError(f"{prefix!r} is not a record id; give at least 4 hex characters of one "
+                          "(see lifeos runs list)")
+    return normal
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+
+def _text(raw: bytes | None) -> str:
+    """A stored text column read as bytes (``CAST(... AS BLOB)``), as text to show."""
+    return "" if raw is None else bytes(raw).decode("utf-8", "replace")
+
+
+def _label(seq: Any, record_id: str) -> str:
+    return f"record #{seq} ({record_id[:12]})"
+
+
+def _read_body(raw: bytes | None) -> tuple[Any, str | None]:
+    """A stored body (as bytes) read back, and what is wrong with it, if anything."""
+    if raw is None:
+        return None, "it has no content"
+    try:
+        content = loads_canonical(raw)
+    except NotJSONError as exc:
+        return None, f"its content is not JSON ({exc})"
+    return content, record_problem(content)
+
+
+# Every stored column is read as typeof() and bytes, so that a column of an
+# unexpected type, or text that is not UTF-8, reaches the checks instead of
+# failing the whole query (sqlite3 decodes TEXT as UTF-8 and raises otherwise).
+_CHECKED_COLUMNS = ("id", "kind", "name", "success", "recorded_at", "body")
+_VERIFY_QUERY = ("SELECT seq, " + ", ".join(f"typeof({c}), CAST({c} AS BLOB)" for c in _CHECKED_COLUMNS)
+                 + " FROM records ORDER BY seq")
+_RECORD_COLUMNS = "seq, CAST(id AS BLOB), CAST(body AS BLOB)"
+
+
+def _stored(kind: str, raw: bytes | None) -> Any:
+    """A column's value from its SQLite type and bytes; text that is not UTF-8 stays bytes."""
+    if kind == "integer":
+        return int(raw)  # type: ignore[arg-type]
+    if kind == "real":
+        return float(raw)  # type: ignore[arg-type]
+    if kind == "text":
+        try:
+            return bytes(raw).decode("utf-8")  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            return bytes(raw)  # type: ignore[arg-type]
+    return None if raw is None else bytes(raw)
+
+
+def _cannot_share_reads(exc: sqlite3.Error) -> bool:
+    """Whether reading failed only because SQLite cannot create the WAL side
+    files (``-wal``, ``-shm``) beside the ledger: a folder this user cannot write."""
+    name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+
+    if name is not None:
+        return name in {"SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_READONLY",
+                        "SQLITE_CANTOPEN", "SQLITE_READONLY_RECOVERY"}
+    text = str(exc)
+    return "readonly database" in text or "unable to open database file" in text
+
+
+class Ledger:
+    """An open ledger. Use as a context manager, or call :meth:`close`.
+
+    ``read_only=True`` opens an existing ledger for reading alone: nothing is
+    created, migrated or written, and it works for a user who may not write
+    the file or its folder. Otherwise a missing ledger is created when
+    ``create`` (its folder must exist, except the default one).
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
         self.path = Path(path)
-        if not self.path.exists() and not create:
-            raise LedgerError(f"there is no ledger at {self.path} yet; record a run first (lifeos run ...)")
+        self.read_only = read_only
+        if not self.path.exists():
+            if read_only or not create:
+                raise LedgerError(f"there is no ledger at {self.path} yet; record a run first (lifeos run ...)")
+            _require_folder(self.path, "choose another --ledger", create_default=True)
         if self.path.is_dir():
             raise LedgerError(f"ledger path {self.path} is a directory; give a file path (e.g. {self.path / LEDGER_FILE})")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
+        self._db = self._connect(immutable=False)
         try:
             self._prepare()
         except BaseException:
             self._db.close()
             raise
+
+    def _connect(self, *, immutable: bool) -> sqlite3.Connection:
+        try:
+            if not self.read_only:
+                return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            uri = self.path.absolute().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
 
     def _fail(self, exc: sqlite3.Error, doing: str) -> LedgerError:
         damaged = "not a database" in str(exc) or "malformed" in str(exc)
@@ -142,20 +401,48 @@ class Ledger:
                                "move it aside, or use another ledger with --ledger PATH")
         return LedgerError(f"cannot {doing} the ledger {self.path}: {exc}")
 
-    def _prepare(self) -> None:
-        """Check the file is a lifeos ledger, and bring its schema up to date."""
+    def _probe(self) -> tuple[int, set[str]]:
+        """The schema version and the tables, read from the file."""
+        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {_text(row[0]) for row in
+                  self._db.execute("SELECT CAST(name AS BLOB) FROM sqlite_master WHERE type = 'table'")}
+        return version, tables
+
+    def _probe_reading(self) -> tuple[int, set[str]]:
+        """:meth:`_probe`, falling back, for a reader that cannot create the WAL
+        side files, to reading the file as one that does not change (``immutable=1``)."""
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            return self._probe()
+        except sqlite3.Error as exc:
+            if not (self.read_only and _cannot_share_reads(exc)):
+                raise
+            self._db.close()
+            self._db = self._connect(immutable=True)
+            try:
+                return self._probe()
+            except sqlite3.Error:
+                raise exc from None
+
+    def _prepare(self) -> None:
+        """Check the file is a lifeos ledger, and (when writing) bring its schema up to date."""
+        try:
+            version, tables = self._probe_reading()
         except sqlite3.Error as exc:
             raise self._fail(exc, "read") from None
+        self.schema_version = version
         if version > SCHEMA_VERSION:
             raise LedgerError(f"the ledger {self.path} has schema version {version}, newer than this lifeos "
                               f"understands ({SCHEMA_VERSION}); upgrade lifeos-core to read it")
         if version == 0 and tables:
             raise LedgerError(f"{self.path} is an SQLite database but not a lifeos ledger (it has tables "
                               f"{', '.join(sorted(tables))}); it was left untouched: use another --ledger PATH")
+        if self.read_only:
+            if version == 0:
+                what = "an empty file (0 bytes)" if _size(self.path) == 0 else "an SQLite database with no tables"
+                raise LedgerError(f"{self.path} is {what}, not a lifeos ledger; it was left untouched: record a run "
+                                  "into it first, or give another --ledger PATH")
+            return  # an older schema is read as it is: reading never migrates
         if version < SCHEMA_VERSION:
             self._migrate(version)
         try:
@@ -209,8 +496,11 @@ class Ledger:
 
         ``now`` gives the recording time (the wall clock by default) and
         ``executor`` what ran a test run; both are stored in the record,
-        outside the result and its hash.
+        outside the result and its hash. A record that a reader could not use
+        (see :func:`record_problem`) is refused before anything is written.
         """
+        if self.read_only:
+            raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to record")
         content = {
             "format": RECORD_FORMAT,
             "kind": kind,
@@ -223,6 +513,9 @@ class Ledger:
         }
         if executor is not None:
             content["executor"] = dict(executor)
+        problem = record_problem({**content, "seq": 1, "previous": None, "recorded_at": ""})
+        if problem:
+            raise LedgerError(f"refusing to record this {kind} of {name!r}: {problem}")
         try:
             self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then the head: one chain
             head = self._db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()
@@ -252,11 +545,28 @@ class Ledger:
 
     @staticmethod
     def _record(row: tuple[Any, ...]) -> LedgerRecord:
-        seq, record_id, body = row
-        return LedgerRecord(seq, record_id, json.loads(body))
+        """A stored row as a record; :class:`LedgerError` naming it when it is damaged."""
+        seq, raw_id, raw_body = row
+        record_id = _text(raw_id)
+        content, problem = _read_body(raw_body)
+        if problem:
+            raise LedgerError(f"{_label(seq, record_id)} is damaged: {problem}; "
+                              "lifeos runs verify checks every record")
+        return LedgerRecord(seq, record_id, content)
 
-    def records(self, *, name: str | None = None, failed: bool = False, limit: int | None = None) -> list[LedgerRecord]:
-        """Records, newest first, optionally only for one mission or plan, or only failed ones."""
+    def records(
+        self,
+        *,
+        name: str | None = None,
+        failed: bool = False,
+        limit: int | None = None,
+        on_damaged: Callable[[str], Any] | None = None,
+    ) -> list[LedgerRecord]:
+        """Records, newest first, optionally only for one mission or plan, or only failed ones.
+
+        A damaged record raises :class:`LedgerError`; with ``on_damaged`` it is
+        left out instead, and ``on_damaged`` is called with the line naming it.
+        """
         clauses, parameters = [], []
         if name is not None:
             clauses.append("name = ?")
@@ -267,66 +577,223 @@ class Ledger:
         tail = " LIMIT ?" if limit is not None else ""
         if limit is not None:
             parameters.append(limit)
-        rows = self._rows(f"SELECT seq, id, body FROM records {where} ORDER BY seq DESC{tail}", tuple(parameters))
-        return [self._record(row) for row in rows]
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records {where} ORDER BY seq DESC{tail}", tuple(parameters))
+        found = []
+        for row in rows:
+            try:
+                found.append(self._record(row))
+            except LedgerError as exc:
+                if on_damaged is None:
+                    raise
+                on_damaged(str(exc))
+        return found
 
     def get(self, prefix: str) -> LedgerRecord:
         """The record whose id starts with ``prefix`` (at least 4 characters, like git)."""
-        prefix = prefix.strip().lower()
-        if len(prefix) < 4 or any(c not in "0123456789abcdef" for c in prefix):
-            raise LedgerError(f"{prefix!r} is not a record id; give at least 4 hex characters of one "
-                              "(see lifeos runs list)")
-        rows = self._rows("SELECT seq, id, body FROM records WHERE id LIKE ? ORDER BY seq LIMIT 3", (prefix + "%",))
+        prefix = _id_prefix(prefix)
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id LIKE ? ORDER BY seq LIMIT 3",
+                          (prefix + "%",))
         if not rows:
             raise LedgerError(f"no record in {self.path} has an id starting with {prefix!r} (see lifeos runs list)")
         if len(rows) > 1:
-            ids = ", ".join(row[1][:12] for row in rows)
+            ids = ", ".join(_text(row[1])[:12] for row in rows)
             raise LedgerError(f"{prefix!r} is ambiguous: it starts the ids {ids}...; give more characters")
         return self._record(rows[0])
 
     def count(self) -> int:
         return self._rows("SELECT COUNT(*) FROM records")[0][0]
 
-    def verify(self) -> Verification:
-        """Recompute every record's hash and link; report each record that does not hold."""
+    def verify(self, *, expect_head: str | None = None) -> Verification:
+        """Recompute every record's hash and link; report each record that does not hold.
+
+        ``expect_head`` (an id or a unique prefix, kept elsewhere from an
+        earlier verify) must be in the chain: a chain that no longer holds it
+        lost records from its end, or is another ledger.
+        """
+        wanted = _id_prefix(expect_head) if expect_head is not None else None
         problems: list[str] = []
+        matches: list[tuple[int, Any, str]] = []
         previous: str | None = None
         expected_seq = 1
-        rows = self._rows("SELECT seq, id, kind, name, success, recorded_at, body FROM records ORDER BY seq")
-        for seq, record_id, kind, name, success, recorded_at, body in rows:
-            label = f"record #{seq} ({str(record_id)[:12]})"
-            if seq != expected_seq:
-                problems.append(f"{label}: expected record #{expected_seq} here; records are missing before it")
-            expected_seq = seq + 1
-            problem = _check_record(seq, record_id, kind, name, success, recorded_at, body, previous)
+        rows = self._rows(_VERIFY_QUERY)
+        for index, (seq, *columns) in enumerate(rows):
+            stored = [(columns[i], _stored(columns[i], columns[i + 1])) for i in range(0, len(columns) - 2, 2)]
+            body_type, raw_body = columns[-2:]
+            record_id = stored[0][1]
+            shown = record_id if isinstance(record_id, str) else _text(columns[1])
+            label = _label(seq, shown)
+            if type(seq) is not int:
+                problems.append(f"{label}: its sequence number is not an integer (the record was altered)")
+            else:
+                if seq != expected_seq:
+                    problems.append(f"{label}: expected record #{expected_seq} here; records are missing before it")
+                expected_seq = seq + 1
+            problem = _check_record(seq, stored, body_type, raw_body, previous)
             if problem:
                 problems.append(f"{label}: {problem}")
-            previous = record_id
-        return Verification(records=len(rows), head=previous, problems=tuple(problems))
+            if wanted is not None and shown.startswith(wanted):
+                matches.append((index, seq, shown))
+            previous = shown
+        expected = None
+        if wanted is not None:
+            if len(matches) > 1:
+                ids = ", ".join(match[2][:12] for match in matches[:3])
+                raise LedgerError(f"{wanted!r} is ambiguous: it starts the ids {ids}...; give more characters")
+            if matches:
+                index, seq, full = matches[0]
+                expected = ExpectedHead(wanted, full, seq, len(rows) - index - 1)
+            else:
+                expected = ExpectedHead(wanted)
+                problems.append(expected.message)
+        return Verification(records=len(rows), head=previous, problems=tuple(problems), expected_head=expected)
 
 
-def _check_record(seq: int, record_id: str, kind: str, name: str, success: int, recorded_at: str, body: Any,
-                  previous: str | None) -> str | None:
-    """What is wrong with one stored record, judged against the one before it."""
-    raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    if sha256_hex(raw) != record_id:
-        return "its content does not match its id (the record was altered)"
+def _size(path: Path) -> int:
     try:
-        content = json.loads(raw)
-    except ValueError:
-        return "its content is not JSON"
-    if canonical_json(content) != raw:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _check_record(seq: Any, stored: list[tuple[str, Any]], body_type: str, raw: bytes | None,
+                  previous: str | None) -> str | None:
+    """What is wrong with one stored record, judged against the one before it.
+
+    ``stored`` holds the SQLite type and value of each index column (id, kind,
+    name, success, recorded_at); ``body_type`` and ``raw`` are the body's type and bytes.
+    """
+    (id_type, record_id), (_, kind), (_, name), (_, success), (_, recorded_at) = stored
+    if id_type != "text" or not isinstance(record_id, str):
+        return f"its id is stored as {id_type}, not as text (the record was altered)"
+    if raw is None:
+        return "it has no content (the record was altered)"
+    if sha256_hex(bytes(raw)) != record_id:
+        return "its content does not match its id (the record was altered)"
+    if body_type != "text":
+        return f"its content is stored as {body_type}, not as text (the record was altered)"
+    content, problem = _read_body(raw)
+    if content is None:
+        return problem
+    try:
+        canonical = canonical_json(content)
+    except NotJSONError as exc:
+        return f"its content holds a value lifeos never writes ({exc})"
+    if canonical != bytes(raw):
         return "its content is not in canonical form (the record was altered)"
-    if content.get("previous") != previous:
+    if problem:
+        return problem
+    if content["previous"] != previous:
         return "it does not follow the record before it (a record was removed or reordered)"
-    if (content.get("seq"), content.get("kind"), content.get("name"), content.get("success"),
-            content.get("recorded_at")) != (seq, kind, name, bool(success), recorded_at):
+    if type(success) is not int or success not in (0, 1) or (
+            (content["seq"], content["kind"], content["name"], content["success"], content["recorded_at"])
+            != (seq, kind, name, bool(success), recorded_at)):
         return "its index columns differ from its content (the record was altered)"
-    if stable_hash(content.get("result")) != content.get("result_hash"):
+    if stable_hash(content["result"]) != content["result_hash"]:
         return "its result does not match its result hash"
     return None
 
 
-def open_ledger(path: str | Path | None = None, *, create: bool = True) -> Ledger:
-    """Open the ledger at ``path`` (or the default one, see :func:`default_ledger_path`)."""
-    return Ledger(default_ledger_path(path), create=create)
+def open_ledger(path: str | Path | None = None, *, create: bool = True, read_only: bool = False) -> Ledger:
+    """Open the ledger at ``path`` (or the default one, see :func:`default_ledger_path`);
+    ``read_only`` to read it without writing anything (see :class:`Ledger`)."""
+    return Ledger(default_ledger_path(path), create=create, read_only=read_only)
+
+
+# --- has the code that records been changed? ------------------------------------------------
+
+# Module globals that change on their own while lifeos runs: not a sign of tampering.
+_VOLATILE = frozenset({"__warningregistry__", "_", "_node", "_last_timestamp"})
+_WATCHED_MODULES = (
+    "lifeos_core.ledger", "lifeos_core.hashing", "lifeos_core.jsonvalue", "lifeos_core.clock",
+    "lifeos_core.errors", "lifeos_core.recording", "lifeos_core.version",
+    "builtins", "os", "posixpath", "ntpath", "pathlib", "hashlib", "json", "json.decoder", "json.encoder",
+    "json.scanner", "math", "sqlite3", "enum", "uuid", "datetime", "orjson",
+)
+
+
+def _internals(value: Any) -> tuple[Any, ...] | None:
+    """What a function's behaviour rests on besides its name: its code,
+    defaults and closure cells (each can be replaced without rebinding the name)."""
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    if isinstance(value, property):
+        return tuple(_internals(part) for part in (value.fget, value.fset, value.fdel))
+    if not isinstance(value, types.FunctionType):
+        return None
+    cells = []
+    for cell in value.__closure__ or ():
+        try:
+            cells.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            cells.append(cell)
+    kwdefaults = value.__kwdefaults__
+    return (value.__code__, value.__defaults__, tuple(kwdefaults.items()) if kwdefaults else None, tuple(cells))
+
+
+def _same(left: Any, right: Any) -> bool:
+    if isinstance(left, tuple) and isinstance(right, tuple) and len(left) == len(right):
+        return all(_same(a, b) for a, b in zip(left, right))
+    return left is right
+
+
+class CodeSnapshot:
+    """The attributes of the code that records runs, as they were when taken.
+
+    Taken before a run, it tells afterwards whether a step rebound, added or
+    removed anything the recording path uses (``Ledger.append = ...``,
+    ``hashing.sha256_hex = ...``, ``hashlib.sha256 = ...``, a function's
+    ``__code__``), so that a run that tampered with it is not recorded by that
+    code. Taking it copies a few dicts; checking compares identities.
+    """
+
+    def __init__(self, owners: Iterable[tuple[str, Any]]) -> None:
+        self._owners = [(name, owner, dict(vars(owner))) for name, owner in owners]
+        self._functions = {(name, key): _internals(value)
+                           for name, _, attributes in self._owners for key, value in attributes.items()}
+        self._modules = {name: owner for name, owner, _ in self._owners if sys.modules.get(name) is owner}
+
+    def changes(self) -> list[str]:
+        """Each attribute added, removed or rebound (or whose code was replaced) since the snapshot."""
+        found = [f"sys.modules[{name!r}] was replaced" for name, module in self._modules.items()
+                 if sys.modules.get(name) is not module]
+        missing = object()
+        for name, owner, before in self._owners:
+            now = vars(owner)
+            changed = []
+            for key, old in before.items():
+                new = now.get(key, missing)
+                if new is not old:
+                    if key not in _VOLATILE:
+                        changed.append((key, "was removed" if new is missing else "was rebound"))
+                elif self._functions[(name, key)] is not None and not _same(self._functions[(name, key)],
+                                                                            _internals(new)):
+                    changed.append((key, "had its code, defaults or closure replaced"))
+            if len(now) != len(before) or changed:
+                changed += [(key, "was added") for key in now if key not in before and key not in _VOLATILE]
+            found += [f"{name}.{key} {what}" for key, what in sorted(changed)]
+        return found
+
+
+def code_snapshot(*extra: Any) -> CodeSnapshot:
+    """Snapshot the code the recording path runs: the :class:`Ledger` and
+    record classes, the globals of ``lifeos_core.ledger``, ``hashing``,
+    ``recording`` and the modules they call (``hashlib``, ``sqlite3``,
+    ``json``, ``orjson``, ``builtins``, ...). ``extra`` adds modules or classes
+    (the CLI's own recording code, say). ``changes()`` on the result names
+    whatever was changed since."""
+    from . import guard, recording  # noqa: F401  (the recording path: watched too)
+    from .hashing import encode
+    from .jsonvalue import FrozenMap
+
+    # What binds itself on first use, do now, not mid-run: the encoders' fast
+    # paths, and the envelope guard's wrappers of os and sqlite3 functions.
+    encode({"warm": [0.5]})
+    loads_canonical(b"[0]")
+    install_guard = getattr(guard, "_install", None)
+    if install_guard is not None:
+        install_guard()
+    owners: list[tuple[str, Any]] = [(name, sys.modules[name]) for name in _WATCHED_MODULES if name in sys.modules]
+    classes = (Ledger, LedgerRecord, Verification, ExpectedHead, CodeSnapshot, FrozenMap, *type(Path()).__mro__[:-1])
+    owners += [(f"{cls.__module__}.{cls.__qualname__}", cls) for cls in dict.fromkeys(classes)]
+    owners += [(getattr(item, "__name__", None) or repr(item), item) for item in extra]
+    return CodeSnapshot(owners)

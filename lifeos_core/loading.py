@@ -12,15 +12,22 @@ that one mission) while everything else keeps working:
 - a mission's default plan breaks the Anti-Failure limits or crashes.
 
 Two plugins providing one name is a conflict: neither is used, both are named.
-Which plugins load is chosen by a :class:`PluginSelection`; each plugin's load
+A plugin registering an operation that lifeos-core has built in (``set``) is
+a conflict too, but the built-in stays: no pack can disable it. A plugin that
+exits the interpreter while loading (``sys.exit`` at import) is a failure of
+that plugin, never the end of the command; what a plugin prints while it
+loads goes to standard error, so machine output on standard output stays
+clean. Which plugins load is chosen by a :class:`PluginSelection`; names in
+it that match no installed distribution are warned about; each plugin's load
 time is measured.
 """
 
 from __future__ import annotations
 
-import difflib
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -29,7 +36,7 @@ import pluggy
 
 from . import builtin_operations, hookspecs
 from .entrypoints import entry_points, normalize
-from .errors import LifeosError, MissionParamsError, PluginError
+from .errors import LifeosError, MissionParamsError, PluginError, closest, did_you_mean
 from .mission import Mission, MissionRegistryEntry
 from .registry_records import (
     Conflict,
@@ -47,6 +54,21 @@ LOCAL_DISTRIBUTION = "(not installed)"
 LOCAL_VERSION = "local"
 HOOK_NAMES = tuple(sorted(name for name, spec in vars(hookspecs).items() if hasattr(spec, "lifeos_spec")))
 _PROVIDING_HOOKS = ("lifeos_register_operations", "lifeos_register_missions")
+
+
+@contextmanager
+def plugin_code() -> Iterator[None]:
+    """Around a plugin's own code (its import, its hooks): what it prints goes
+    to standard error, and an exit it asks for (``SystemExit``) or any other
+    ``BaseException`` but Ctrl-C is raised as a :class:`PluginError` for the
+    caller to record against that plugin."""
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    except (KeyboardInterrupt, LifeosError, Exception):
+        raise
+    except BaseException as exc:  # SystemExit, GeneratorExit, a plugin's own BaseException
+        raise PluginError(f"{type(exc).__name__}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -98,7 +120,10 @@ class _Loader:
 
     def _register(self, origin: Origin, load: Callable[[], Any]) -> str | None:
         try:
-            plugin = load()
+            with plugin_code():
+                plugin = load()
+        except PluginError as exc:  # it tried to end the process
+            return f"import failed: {exc}"
         except Exception as exc:
             return f"import failed: {type(exc).__name__}: {exc}"
         misspelt = list(self._unknown_hooks(plugin))
@@ -117,14 +142,16 @@ class _Loader:
             except Exception:  # an attribute that cannot even be read
                 continue
             if marked and name not in HOOK_NAMES:
-                close = difflib.get_close_matches(name, HOOK_NAMES, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; lifeos hooks are: {', '.join(HOOK_NAMES)}"
+                close = closest(name, HOOK_NAMES)
+                hint = f"; did you mean {close!r}?" if close else f"; lifeos hooks are: {', '.join(HOOK_NAMES)}"
                 yield f"{name!r} is marked @hookimpl but lifeos has no such hook{hint}"
 
     def timed(self, plugin: str, work: Callable[[], Any]) -> Any:
+        """Run ``work`` (a plugin's code), adding its time to the plugin's load time."""
         start = time.perf_counter()
         try:
-            return work()
+            with plugin_code():
+                return work()
         finally:
             self.load_ms[plugin] = self.load_ms.get(plugin, 0.0) + (time.perf_counter() - start) * 1000
 
@@ -175,6 +202,25 @@ def load_registry(
     return registry
 
 
+def selection_warnings(selection: PluginSelection) -> list[str]:
+    """One line for each distribution ``selection`` names that is not installed
+    (a typo, usually), judged against the entry points on ``sys.path``."""
+    installed = [point.distribution or LOCAL_DISTRIBUTION for point in entry_points(ENTRY_POINT_GROUP)]
+    return list(_selection_warnings(selection, installed))
+
+
+def _selection_warnings(selection: PluginSelection, installed: list[str]) -> Iterator[str]:
+    known = sorted({normalize(name) for name in installed})
+    named = [(name, reason) for name, reason in selection.disabled.items()]
+    named += [(name, selection.only_reason.replace("not listed in", "listed in"))
+              for name in sorted(selection.only or ())]
+    for name, reason in named:
+        if name not in known:
+            source = reason.replace("disabled by ", "").replace("listed in ", "")
+            yield (f"{source} names {name!r}, which is not an installed plugin distribution{did_you_mean(name, known)}; "
+                   f"installed: {', '.join(known) or 'none'}")
+
+
 def _named(plugins: Iterable[Any] | Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     if isinstance(plugins, Mapping):
         yield from plugins.items()
@@ -197,6 +243,9 @@ def _collect(loader: _Loader) -> tuple[dict[str, Any], dict[str, Any], list[Conf
             arguments = {"register": make_register(items, origin)}
             try:
                 returned = loader.timed(origin.plugin, lambda: impl.function(*(arguments[a] for a in impl.argnames)))
+            except PluginError as exc:  # it tried to end the process
+                loader.failures.append(PluginFailure(origin, f"{hook_name} failed: {exc}"))
+                continue
             except Exception as exc:
                 loader.failures.append(PluginFailure(origin, f"{hook_name} failed: {type(exc).__name__}: {exc}"))
                 continue
@@ -212,8 +261,13 @@ def _collect(loader: _Loader) -> tuple[dict[str, Any], dict[str, Any], list[Conf
     for kind, by_name in offers.items():
         for name in sorted(by_name):
             entries = by_name[name]
+            builtin = [entry for entry in entries if _origin_of(entry).distribution == CORE_DISTRIBUTION]
             if len(entries) == 1:
                 result[kind][name] = entries[0]
+            elif builtin:  # a pack may not replace or disable what lifeos-core has built in
+                result[kind][name] = builtin[0]
+                conflicts.append(Conflict(kind, name, tuple(_origin_of(entry) for entry in entries),
+                                          kept=_origin_of(builtin[0])))
             else:
                 conflicts.append(Conflict(kind, name, tuple(_origin_of(entry) for entry in entries)))
     for name, entry in list(result["mission"].items()):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AntiFailurePlanningError, LifeosError, MissionParamsError, PluginError
+from .errors import AntiFailurePlanningError, LifeosError, MissionParamsError, PluginError, closest, did_you_mean
 from .hashing import encode
 from .jsonvalue import FrozenMap, freeze, freeze_mapping, thaw
 from .limits import anti_failure_problem
@@ -120,6 +120,7 @@ class Param:
 
 
 PlanFunction = Callable[[Mapping[str, Any]], Sequence[StepSpec]]
+StateCheck = Callable[[Mapping[str, Any]], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,12 @@ class Mission:
     ``plan(params)`` receives the validated params (declared ones with their
     defaults filled in, undeclared ones as given, all read-only) and returns
     the steps. It must be pure: the same params always give the same steps.
+
+    ``reads`` names the top-level state keys the mission reads, each with a
+    short description (``lifeos missions show`` lists them), so a state file
+    whose ``taks:`` was meant to be ``tasks:`` is caught before a run.
+    ``check_state(state)``, when given, looks deeper and returns warnings
+    (each one line, e.g. a task field the mission does not know).
     """
 
     name: str
@@ -136,6 +143,8 @@ class Mission:
     plan: PlanFunction
     params: Sequence[Param] = ()
     workflow_id: str | None = None
+    reads: Mapping[str, str] = field(default_factory=dict)
+    check_state: StateCheck | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -154,6 +163,13 @@ class Mission:
         if len(set(names)) != len(names):
             raise ValueError(f"mission {self.name!r} declares a param twice: {names}")
         object.__setattr__(self, "params", params)
+        reads = dict(self.reads) if isinstance(self.reads, Mapping) else {key: "" for key in self.reads}
+        for key, help_text in reads.items():
+            if not isinstance(key, str) or not isinstance(help_text, str):
+                raise TypeError(f"mission {self.name!r}: reads maps state keys to descriptions (strings)")
+        object.__setattr__(self, "reads", FrozenMap._trusted(reads))
+        if self.check_state is not None and not callable(self.check_state):
+            raise TypeError(f"mission {self.name!r}: check_state must be callable")
         object.__setattr__(self, "description", self.description.strip().splitlines()[0])
         if self.workflow_id is None:
             object.__setattr__(self, "workflow_id", "wf-" + self.name.replace("_", "-"))
@@ -189,11 +205,19 @@ class MissionRegistryEntry:
     def params(self) -> tuple[Param, ...]:
         return tuple(self.mission.params)
 
-    def validate(self, params: Mapping[str, Any] | None = None) -> FrozenMap:
+    def validate(self, params: Mapping[str, Any] | None = None, *, strict: bool = False) -> FrozenMap:
         """Check ``params`` and return them resolved: declared params with defaults
-        filled in, undeclared ones kept as given (they are tolerated, and kept
-        for traceability)."""
+        filled in, undeclared ones kept as given.
+
+        Undeclared params are tolerated from Python (the seed's contract plans
+        missions with params they do not declare, and keeps them for
+        traceability); ``strict`` refuses them, with a suggestion, for a
+        mission that declares its params: the command line and plan files
+        read params strictly, so ``capacity=100`` for ``capacity_minutes``
+        is an error, not a silent default."""
         given = freeze_mapping(params, f"params of mission {self.name!r}")
+        if strict:
+            self._refuse_undeclared(given)
         resolved: dict[str, Any] = dict(given)
         for param in self.mission.params:
             if param.name in given:
@@ -207,7 +231,51 @@ class MissionRegistryEntry:
                 resolved[param.name] = param.default
         return FrozenMap._trusted(resolved)
 
-    def build(self, params: Mapping[str, Any] | None = None) -> WorkflowDefinition:
+    def _refuse_undeclared(self, given: Mapping[str, Any]) -> None:
+        declared = [param.name for param in self.mission.params]
+        if not declared:
+            return  # a mission that declares nothing takes anything (echo)
+        unknown = [name for name in given if name not in declared]
+        if unknown:
+            name = unknown[0]
+            raise MissionParamsError(
+                f"mission {self.name!r} has no param {name!r}{did_you_mean(name, declared)}; "
+                f"its params are: {', '.join(declared)}"
+            )
+
+    def state_warnings(self, state: Mapping[str, Any]) -> list[str]:
+        """What looks wrong in ``state`` for this mission, one line each.
+
+        A top-level key the mission does not read, when a key it reads is
+        missing and the two are close (``taks`` and ``tasks``), or when the
+        state holds nothing the mission reads at all; then whatever the
+        mission's own ``check_state`` finds. A broken ``check_state`` is the
+        pack's bug, reported as a :class:`PluginError`.
+        """
+        reads = self.mission.reads
+        warnings: list[str] = []
+        if reads and isinstance(state, Mapping):
+            missing = [key for key in reads if key not in state]
+            unread = [key for key in state if key not in reads]
+            for key in unread:
+                match = closest(key, missing)
+                if match is not None:
+                    warnings.append(f"state key {key!r} is not read by mission {self.name!r}, and {match!r}, "
+                                    f"which it reads, is missing: did you mean {match!r}?")
+            if unread and not warnings and len(missing) == len(reads):
+                warnings.append(f"mission {self.name!r} reads none of the state's keys ({', '.join(unread)}); "
+                                f"it reads: {', '.join(reads)}")
+        if self.mission.check_state is not None:
+            try:
+                warnings.extend(str(line) for line in self.mission.check_state(state))
+            except LifeosError:
+                raise
+            except Exception as exc:
+                raise PluginError(f"mission {self.name!r} ({self.distribution} {self.version}) failed while "
+                                  f"checking the state: {type(exc).__name__}: {exc}") from exc
+        return warnings
+
+    def build(self, params: Mapping[str, Any] | None = None, *, strict: bool = False) -> WorkflowDefinition:
         """Validate ``params``, plan the steps and return the workflow.
 
         Raises :class:`AntiFailurePlanningError` rather than truncating when
@@ -215,8 +283,11 @@ class MissionRegistryEntry:
         keys of every object in sorted order, whatever order the caller gave
         them in: equal JSON gives equal steps. A plan is pure, so the
         workflows of recent params are kept and handed out again (they are
-        immutable).
+        immutable). ``strict`` refuses params the mission does not declare
+        (see :meth:`validate`).
         """
+        if strict:
+            self._refuse_undeclared(freeze_mapping(params, f"params of mission {self.name!r}"))
         key = self._plan_key(params)
         if key is None:  # not JSON: freezing says exactly what is wrong
             return self._build(freeze_mapping(params, f"params of mission {self.name!r}"))

@@ -28,7 +28,8 @@ from .registry_records import Conflict, OperationEntry, Origin, PluginFailure, P
 
 __all__ = [
     "ENTRY_POINT_GROUP", "Conflict", "OperationEntry", "Origin", "PluginFailure", "PluginInfo", "PluginSelection",
-    "PluginSkip", "Registry", "active_registry", "configure_plugins", "load_registry", "reload_plugins",
+    "PluginSkip", "Registry", "active_registry", "configure_plugins", "configured_disabled", "load_registry",
+    "reload_plugins",
     "selection_from_environment", "use_registry",
 ]
 
@@ -72,6 +73,11 @@ def configure_plugins(disabled: Iterable[str] = ()) -> None:
         if tuple(disabled) != _disabled:
             _disabled = tuple(disabled)
             _loaded = None
+
+
+def configured_disabled() -> tuple[str, ...]:
+    """The distributions :func:`configure_plugins` was told to skip (for a child process to skip too)."""
+    return _disabled
 
 
 def active_registry() -> Registry:

@@ -11,8 +11,12 @@ files next to the tests are collected like test modules:
 - a scenario runs once, when the first of its items runs, and every item of
   it is judged against that one result, so selecting one item runs one
   scenario, and a whole file runs each scenario once;
-- a plan that cannot be read, or that names a mission nobody installed, is a
-  collection error listing what is wrong where; a failing expectation is
+- a plan is checked by the same rules as ``lifeos validate`` and ``lifeos
+  test``: one that cannot be read, names a mission nobody installed, gives a
+  mission params it refuses, or has an expectation naming a scenario or
+  mission the plan does not have is a collection error listing what is wrong
+  where; the warnings of those checks are pytest warnings, and a plan with no
+  expectations warns that it tests nothing; a failing expectation is
   reported as expected against actual, never as a traceback.
 
 ``--lifeos-verify`` runs every runtime step twice and fails a mission whose
@@ -62,28 +66,26 @@ def _matches(path: Path, pattern: str) -> bool:
     return path.match(pattern) if "/" in pattern else fnmatch.fnmatch(path.name, pattern)
 
 
+class LifeosPlanWarning(pytest.PytestWarning):
+    """Something in a lifeos test plan that may be a mistake (see `lifeos validate`)."""
+
+
 class PlanFile(pytest.File):
     """A plan file: its scenarios, in file order, each with its expectations."""
 
     def collect(self) -> Iterator[ScenarioNode]:
-        from .config import load_test_plan
-        from .errors import LifeosError
-        from .validation import call_problem
+        import warnings
+
+        from .validation import validate_plan_files
 
         shown = _shown(self.path)
-        try:
-            plan = load_test_plan(shown)
-        except LifeosError as exc:
-            raise self.CollectError(_plan_problem(shown, [str(exc)])) from None
-        # What only the installed missions can tell, every problem at once. (An
-        # expectation naming a scenario or mission the plan lacks is not one:
-        # it fails as its item, as it fails in `lifeos test`.)
-        problems = [f"{shown}: scenarios[{index}].missions[{position}]: {problem}"
-                    for index, scenario in enumerate(plan.suite.scenarios)
-                    for position, call in enumerate(scenario.missions)
-                    if (problem := call_problem(call)) is not None]
-        if problems:
-            raise self.CollectError(_plan_problem(shown, problems))
+        plan, report = validate_plan_files(shown)  # the rules of `lifeos validate` and `lifeos test`
+        if report.errors:
+            raise self.CollectError(_plan_problem(shown, report.errors))
+        for warning in report.warnings:
+            warnings.warn(LifeosPlanWarning(warning), stacklevel=1)
+        if report.nothing_to_test:
+            warnings.warn(LifeosPlanWarning(f"{shown}: {report.nothing_to_test_reason()}"), stacklevel=1)
         scenarios: dict[str, ScenarioDefinition | None] = {}
         for scenario in plan.suite.scenarios:
             scenarios[scenario.scenario_name] = scenario  # a repeated name: the last one counts, as in lifeos test

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import LifeosError
 from .hashing import stable_hash
 from .jsonvalue import differences
-from .ledger import MISSION_RUN, TEST_RUN, Ledger, LedgerError, LedgerRecord
+from .ledger import MISSION_RUN, TEST_RUN, Ledger, LedgerError, LedgerRecord, record_problem
 from .version import CORE_DISTRIBUTION, __version__
 
 
@@ -118,17 +119,27 @@ class Replay:
 
 
 def replay(record: LedgerRecord, registry: Any = None) -> Replay:
-    """Run ``record`` again from its recorded inputs with the plugins installed now."""
+    """Run ``record`` again from its recorded inputs with the plugins installed now.
+
+    A record that does not hold what a replay needs (see
+    :func:`~lifeos_core.ledger.record_problem`: a record read from the ledger
+    has been checked already, one built by hand may not) raises
+    :class:`LedgerError` naming what it lacks.
+    """
     from .plugins import active_registry
 
+    problem = record_problem(record.body)
+    if problem:
+        raise LedgerError(f"record {record.id[:12]} cannot be replayed: {problem}")
     registry = registry or active_registry()
     inputs = record.body["inputs"]
     if record.kind == MISSION_RUN:
-        result = _replay_mission(inputs)
+        rerun = _replay_mission
     elif record.kind == TEST_RUN:
-        result = _replay_test(inputs)
+        rerun = _replay_test
     else:
         raise LedgerError(f"record {record.id[:12]} is a {record.kind!r}, which this lifeos cannot replay")
+    result = rerun(inputs, record.id)
     return Replay(
         record=record,
         result=result,
@@ -138,23 +149,39 @@ def replay(record: LedgerRecord, registry: Any = None) -> Replay:
     )
 
 
-def _replay_mission(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def _unusable(record_id: str, exc: Exception) -> LedgerError:
+    """The error for recorded inputs that the checks let through but the run cannot start from."""
+    return LedgerError(f"record {record_id[:12]} cannot be replayed: its inputs are not usable "
+                       f"({type(exc).__name__}: {exc})")
+
+
+def _replay_mission(inputs: Mapping[str, Any], record_id: str) -> dict[str, Any]:
     from .builder import MissionSpec, build_workflow
     from .clock import FixedClock
     from .context import ExecutionContext
     from .engine import Orchestrator
 
-    workflow = build_workflow(MissionSpec(inputs["mission"], inputs["params"]))
-    context = ExecutionContext(initial_state=inputs["initial_state"], approvals=inputs["approvals"],
-                               clock=FixedClock(inputs["clock"]))
+    try:
+        workflow = build_workflow(MissionSpec(inputs["mission"], inputs["params"]))
+        context = ExecutionContext(initial_state=inputs["initial_state"], approvals=inputs["approvals"],
+                                   clock=FixedClock(inputs["clock"]))
+    except LifeosError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise _unusable(record_id, exc) from None
     return Orchestrator().run_workflow(workflow, context, verify=inputs.get("verify", False)).to_dict()
 
 
-def _replay_test(inputs: Mapping[str, Any]) -> dict[str, Any]:
+def _replay_test(inputs: Mapping[str, Any], record_id: str) -> dict[str, Any]:
     from .config import parse_test_plan
     from .testrun import execute_plan
 
-    plan = parse_test_plan(inputs["plan"], inputs["expectations"], source=inputs.get("source"))
+    try:
+        plan = parse_test_plan(inputs["plan"], inputs["expectations"], source=inputs.get("source"))
+    except LifeosError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise _unusable(record_id, exc) from None
     execution = execute_plan(plan.suite, plan.expectations, fail_fast=inputs.get("fail_fast", False),
                              verify=inputs.get("verify", False))
     return recorded_test_result(execution)

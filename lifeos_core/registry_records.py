@@ -8,12 +8,11 @@ two plugins claim. Lookups fail with messages that say what is installed.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import PluginConflictError, UnknownMissionError
+from .errors import PluginConflictError, UnknownMissionError, did_you_mean
 from .mission import MissionRegistryEntry
 
 SLOW_LOAD_MS = 100.0
@@ -83,13 +82,22 @@ class PluginSkip:
 
 @dataclass(frozen=True)
 class Conflict:
-    """One name provided by several plugins, so none of them is used."""
+    """One name provided by several plugins, so none of them is used; or a
+    name lifeos-core has built in, which a plugin registered again (then
+    ``kept`` is the built-in, which stays in use, and the plugin's is ignored)."""
 
     kind: str  # "mission" or "operation"
     name: str
     providers: tuple[Origin, ...]
+    kept: Origin | None = None
 
     def message(self) -> str:
+        if self.kept is not None:
+            others = " and ".join(str(origin) for origin in self.providers if origin != self.kept)
+            return (
+                f"{self.kind} {self.name!r} is built into {self.kept}; the one {others} registers is ignored "
+                "(rename it in that pack)"
+            )
         sources = " and ".join(str(origin) for origin in self.providers)
         return (
             f"{self.kind} {self.name!r} is provided by more than one plugin ({sources}); "
@@ -140,11 +148,7 @@ class Registry:
 
     def _unknown_message(self, kind: str, name: str, known: Iterable[str]) -> str:
         names = sorted(known)
-        message = f"unknown {kind} {name!r}"
-        close = difflib.get_close_matches(str(name), names, n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
-        message += "; installed: " + (", ".join(names) if names else "none")
+        message = f"unknown {kind} {name!r}{did_you_mean(name, names)}; installed: {', '.join(names) or 'none'}"
         if self.failures:
             message += f" ({len(self.failures)} plugin(s) failed to load; `lifeos plugins` shows why)"
         return message

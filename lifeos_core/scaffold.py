@@ -129,6 +129,7 @@ MISSION = Mission(
     description="Keep a running total, one confirmed entry at a time.",
     plan=plan,
     params=(Param("amount", int, default=1, minimum=1, help="how much to add"),),
+    reads={{"{mission}": "the running total and its entries (the mission starts one when there is none)"}},
 )
 
 
@@ -196,6 +197,11 @@ lifeos missions show {mission}
 lifeos run {mission} --param amount=3 --approve confirm
 pytest
 ```
+
+`pip install` needs lifeos-core ({core}). In the environment lifeos is installed in, it
+is there already; in a new virtual environment, point pip at a folder holding a
+lifeos-core wheel (`python3 dev.py wheels` in the lifeos repository builds one into
+its `dist/`): `pip install --find-links /path/to/lifeos/dist -e ".[test]"`.
 '''
 
 _GITIGNORE = '''__pycache__/

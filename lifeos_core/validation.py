@@ -1,23 +1,24 @@
-"""Checking a test plan without running it, reporting every problem at once.
+"""Judging a parsed plan against the installed missions: the one rule for
+``lifeos validate``, ``lifeos test`` and the pytest plugin.
 
-Loading a plan (:mod:`lifeos_core.config`) stops at the first problem, which
-is right for running it; a person fixing a plan wants the whole list. This
-walks the plan element by element with the same parsers, and adds what only a
-look at the installed missions can tell: unknown missions, params a mission
-refuses, plans over the Anti-Failure limits, and expectations that point at a
-scenario or mission the plan does not have.
+Reading a plan (:mod:`lifeos_core.config`) checks its shape. What only the
+installed missions can tell is checked here, on the parsed plan, every
+problem at once: unknown missions, params a mission refuses or does not
+declare, plans over the Anti-Failure limits, and expectations that name a
+scenario or mission the plan does not have (always a mistake in the plan, so
+an error before anything runs, never a failed expectation). Warnings are what
+may be legitimate: a repeated scenario name, a state a mission will not read.
+``lifeos test`` runs this before it runs anything, so a plan ``lifeos
+validate`` refuses never runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import _child, _list, _mapping, _parse_expectation, _parse_mission, _text
-from .errors import ConfigError, LifeosError
-from .expectations import MissionExpectation
+from .errors import ConfigError, LifeosError, did_you_mean
 
 
 @dataclass
@@ -34,161 +35,111 @@ class PlanReport:
     def valid(self) -> bool:
         return not self.errors
 
+    @property
+    def nothing_to_test(self) -> bool:
+        """A valid plan that judges nothing: no scenario, or no expectation."""
+        return self.valid and (self.scenarios == 0 or self.expectations == 0)
+
+    def nothing_to_test_reason(self) -> str:
+        what = "no scenarios" if self.scenarios == 0 else "no expectations"
+        return f"nothing to test: the plan has {what}"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "errors": list(self.errors), "warnings": list(self.warnings),
-                "scenarios": self.scenarios, "mission_calls": self.mission_calls, "expectations": self.expectations}
+        return {"valid": self.valid, "nothing_to_test": self.nothing_to_test, "errors": list(self.errors),
+                "warnings": list(self.warnings), "scenarios": self.scenarios, "mission_calls": self.mission_calls,
+                "expectations": self.expectations}
 
 
-class _Checker:
-    def __init__(self, report: PlanReport, source: str | None) -> None:
-        self.report = report
-        self.source = source
-
-    def label(self, text: str) -> str:
-        return f"{self.source}: {text}" if self.source else text
-
-    def error(self, where: str, message: str) -> None:
-        self.report.errors.append(self.label(f"{where}: {message}" if where else message))
-
-    def attempt(self, parse: Callable[..., Any], *args: Any) -> Any:
-        """Run one parser; record its complaint and return None instead of raising."""
-        try:
-            return parse(*args)
-        except ConfigError as exc:
-            self.report.errors.append(self.label(str(exc)))
-            return None
-
-
-def validate_plan(
-    config: Any,
-    expectations_config: Any = None,
-    *,
-    source: str | None = None,
-    expectations_source: str | None = None,
-) -> PlanReport:
-    """Check a plan mapping (and an optional expectations mapping) without running it."""
-    report = PlanReport()
-    plan = _Checker(report, source)
-    located: list[tuple[str, MissionExpectation]] = []
-    keys_by_scenario: dict[str, list[str]] = {}
-    if plan.attempt(_mapping, config, "", "the suite config") is None:
-        return report
-    plan.attempt(_text, config, "suite_name", "")
-    scenarios = plan.attempt(_list, config, "scenarios", "") or []
-    report.scenarios = len(scenarios)
-    for index, scenario in enumerate(scenarios):
-        _check_scenario(plan, scenario, _child("scenarios", index), keys_by_scenario, located)
-    for index, item in enumerate(plan.attempt(_list, config, "expectations", "", None) or []):
-        where = _child("expectations", index)
-        parsed = plan.attempt(_parse_expectation, item, where)
-        if parsed is not None:
-            located.append((plan.label(where), parsed))
-    if expectations_config is not None:
-        extra = _Checker(report, expectations_source)
-        if extra.attempt(_mapping, expectations_config, "", "the expectations config") is not None:
-            for index, item in enumerate(extra.attempt(_list, expectations_config, "expectations", "") or []):
-                where = _child("expectations", index)
-                parsed = extra.attempt(_parse_expectation, item, where)
-                if parsed is not None:
-                    located.append((extra.label(where), parsed))
-    _check_expectations(report, located, keys_by_scenario)
-    return report
-
-
-def _check_scenario(plan: _Checker, scenario: Any, where: str, keys_by_scenario: dict[str, list[str]],
-                    located: list[tuple[str, MissionExpectation]]) -> None:
-    from .clock import parse_instant
-    from .jsonvalue import freeze_mapping
-
-    if plan.attempt(_mapping, scenario, where, "a scenario") is None:
-        return
-    name = plan.attempt(_text, scenario, "scenario_name", where)
-    state = scenario.get("initial_state")
-    if state is not None:
-        if not isinstance(state, Mapping):
-            plan.error(_child(where, "initial_state"), f"Field 'initial_state' must be a dict or None, got {type(state).__name__}")
-        else:
-            _note(plan, _child(where, "initial_state"), freeze_mapping, state, "initial_state")
-    clock = plan.attempt(_text, scenario, "clock", where, None)
-    if clock is not None:
-        _note(plan, _child(where, "clock"), parse_instant, clock)
-    keys: list[str] = []
-    for index, item in enumerate(plan.attempt(_list, scenario, "missions", where) or []):
-        call_where = _child(_child(where, "missions"), index)
-        call = plan.attempt(_parse_mission, item, call_where)
-        if call is None:
-            continue
-        plan.report.mission_calls += 1
-        if call.key in keys:
-            plan.error(call_where, f"{call.key!r} runs twice in this scenario; give each call its own alias")
-        keys.append(call.key)
-        _check_call(plan, call, call_where)
-    if name is not None:
-        if name in keys_by_scenario:
-            plan.report.warnings.append(plan.label(
-                f"{where}: scenario name {name!r} is used again; the later scenario's result replaces the earlier"))
-        keys_by_scenario[name] = keys
-        inline = plan.attempt(_list, scenario, "expectations", where, None) or []
-        for index, item in enumerate(inline):
-            item_where = _child(_child(where, "expectations"), index)
-            parsed = plan.attempt(_parse_expectation, item, item_where, name, index)
-            if parsed is not None:
-                located.append((plan.label(item_where), parsed))
-
-
-def _check_call(plan: _Checker, call: Any, where: str) -> None:
-    problem = call_problem(call)
-    if problem is not None:
-        plan.error(where, problem)
-
-
-def call_problem(call: Any) -> str | None:
+def call_problem(call: Any, registry: Any = None) -> str | None:
     """Why a :class:`MissionCall` cannot run with the installed missions (an
-    unknown mission, params it refuses, a plan over the limits), or ``None``."""
+    unknown mission, params it refuses or does not declare, a plan over the
+    limits), or ``None``."""
     from .plugins import active_registry
 
+    registry = registry or active_registry()
     try:
-        active_registry().mission(call.name).build(call.params)
+        registry.mission(call.name).build(call.params, strict=True)
     except LifeosError as exc:
         return f"(mission {call.name!r}) {exc}"
     return None
 
 
-def _note(plan: _Checker, where: str, check: Callable[..., Any], *args: Any) -> None:
-    try:
-        check(*args)
-    except LifeosError as exc:
-        plan.error(where, str(exc))
+def check_plan(plan: Any, registry: Any = None) -> PlanReport:
+    """Every problem of a parsed :class:`~lifeos_core.TestPlan` that the
+    installed missions reveal, and every warning."""
+    report = check_parts(plan.parts, registry)
+    report.scenarios, report.expectations = len(plan.suite.scenarios), len(plan.expectations.expectations)
+    return report
 
 
-def _check_expectations(report: PlanReport, located: list[tuple[str, MissionExpectation]],
-                        keys_by_scenario: dict[str, list[str]]) -> None:
-    report.expectations = len(located)
-    seen: dict[str, str] = {}
-    for where, expectation in located:
-        if expectation.id in seen:
-            report.errors.append(f"{where}: expectation id {expectation.id!r} is also used at {seen[expectation.id]}")
-        seen.setdefault(expectation.id, where)
-        keys = keys_by_scenario.get(expectation.scenario_name)
-        if keys is None:
+def check_parts(parts: Any, registry: Any = None) -> PlanReport:
+    """:func:`check_plan` on the parts of a plan that could be read (a
+    :class:`~lifeos_core.config.PlanParts`), so a plan with shape problems is
+    also judged on everything else, in one report."""
+    from .plugins import active_registry
+
+    registry = registry or active_registry()
+    report = PlanReport(scenarios=len(parts.scenarios), expectations=len(parts.expectations))
+    seen: set[str] = set()
+    for where, scenario in parts.scenarios:
+        if scenario.scenario_name in seen:
+            report.warnings.append(f"{where}: scenario name {scenario.scenario_name!r} is used again; "
+                                   "the later scenario's result replaces the earlier")
+        seen.add(scenario.scenario_name)
+    for where, call, state in parts.calls:
+        report.mission_calls += 1
+        problem = call_problem(call, registry)
+        if problem is not None:
+            report.errors.append(f"{where}: {problem}")
+            continue
+        try:
+            for warning in registry.mission(call.name).state_warnings(state):
+                report.warnings.append(f"{where}: initial_state: {warning}")
+        except LifeosError as exc:
+            report.errors.append(f"{where}: {exc}")
+    keys_by_scenario = parts.scenario_keys
+    for where, expectation in parts.expectations:
+        if expectation.scenario_name not in keys_by_scenario:
             known = ", ".join(keys_by_scenario) or "none"
             report.errors.append(f"{where}: expectation {expectation.id!r} names scenario "
-                                 f"{expectation.scenario_name!r}, which the plan does not have (scenarios: {known})")
-        elif expectation.mission_name not in keys:
+                                 f"{expectation.scenario_name!r}, which the plan does not have"
+                                 f"{did_you_mean(expectation.scenario_name, keys_by_scenario)} (scenarios: {known})")
+            continue
+        keys = keys_by_scenario[expectation.scenario_name]
+        if keys is not None and expectation.mission_name not in keys:
             report.errors.append(f"{where}: expectation {expectation.id!r} names mission {expectation.mission_name!r}, "
-                                 f"which scenario {expectation.scenario_name!r} does not run "
+                                 f"which scenario {expectation.scenario_name!r} does not run"
+                                 f"{did_you_mean(expectation.mission_name, keys)} "
                                  f"(it runs: {', '.join(keys) or 'nothing'})")
+    return report
 
 
-def validate_plan_files(path: str | Path, expectations_path: str | Path | None = None) -> PlanReport:
-    """Like :func:`validate_plan`, reading the files first (a file that cannot be
-    read or parsed is the one problem reported)."""
+def read_and_check(config: Any, expectations_config: Any = None, *, source: str | None = None,
+                   expectations_source: str | None = None) -> tuple[Any, PlanReport]:
+    """Read a plan and judge it, in one report: shape problems first, then what
+    the installed missions tell about every part that could be read. Returns the
+    plan (``None`` when there is any error) and the report."""
+    from .config import read_test_plan
+
+    plan, problems, parts = read_test_plan(config, expectations_config, source=source,
+                                           expectations_source=expectations_source)
+    report = check_plan(plan) if plan is not None else check_parts(parts)
+    report.errors[:0] = problems
+    return (plan if report.valid else None), report
+
+
+def validate_plan_files(path: str | Path, expectations_path: str | Path | None = None, *,
+                        format: str | None = None) -> tuple[Any, PlanReport]:
+    """Read a plan file (and an optional expectations file) and check it, as
+    :func:`read_and_check` does; a file that cannot be read or parsed gives its
+    problem and nothing else."""
     from .files import read_data_file
 
     try:
-        config = read_data_file(path, "test plan")
-        expectations = read_data_file(expectations_path, "expectations file") if expectations_path else None
+        config = read_data_file(path, "test plan", format=format)
+        expectations = read_data_file(expectations_path, "expectations file", format=format) \
+            if expectations_path is not None else None
     except ConfigError as exc:
-        return PlanReport(errors=[str(exc)])
-    return validate_plan(config, expectations, source=str(path),
-                         expectations_source=str(expectations_path) if expectations_path else None)
+        return None, PlanReport(errors=list(exc.problems))
+    return read_and_check(config, expectations, source=str(path),
+                          expectations_source=str(expectations_path) if expectations_path is not None else None)

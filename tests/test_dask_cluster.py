@@ -201,7 +201,7 @@ def test_a_batch_that_kills_its_worker_every_time_ends_the_run_naming_its_scenar
         from lifeos_core import Mission, StepSpec, hookimpl
 
         def crash(state, payload, context):
-            os._exit(1)  # a native crash, as far as the worker can tell
+            os.abort()  # a native crash, as far as the worker can tell
 
         @hookimpl
         def lifeos_register_missions(register):

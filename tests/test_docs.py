@@ -46,8 +46,9 @@ def _reproducible(args: list[str]) -> bool:
     return all(not arg.endswith((".yaml", ".toml", ".json")) or (ROOT / arg).exists() for arg in args)
 
 
-def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry_with):
-    """docs/cli.md shows real output; LIFEOS_REGENERATE_DOCS=1 rewrites it from the installed packs."""
+@pytest.mark.parametrize("name", ["cli.md", "quickstart.md"])
+def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry_with, name):
+    """The pages show real output; LIFEOS_REGENERATE_DOCS=1 rewrites them from the installed packs."""
     from typer.testing import CliRunner
 
     from lifeos_core import load_registry
@@ -58,7 +59,7 @@ def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry
         pytest.skip("the standard packs are not installed")
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("COLUMNS", "100")
-    page = ROOT / "docs" / "cli.md"
+    page = ROOT / "docs" / name
     text = page.read_text()
     from lifeos_core import use_registry
 
@@ -75,4 +76,4 @@ def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry
     expected = CONSOLE_BLOCK.sub(actual, text)
     if os.environ.get("LIFEOS_REGENERATE_DOCS") == "1":
         page.write_text(expected)
-    assert text == expected, "docs/cli.md is stale: run LIFEOS_REGENERATE_DOCS=1 pytest tests/test_docs.py"
+    assert text == expected, f"docs/{name} is stale: run LIFEOS_REGENERATE_DOCS=1 pytest tests/test_docs.py"

@@ -308,7 +308,8 @@ def test_the_standard_missions_pass_verification():
     if not {"echo", "daily_loop", "run_tests"} <= set(installed.missions):
         pytest.skip("the standard packs are not installed")
     state = {"tasks": [{"id": "a", "title": "A", "priority": "high", "due": "2026-01-01", "estimate_minutes": 30}]}
-    suite = {"suite_name": "s", "scenarios": [{"scenario_name": "e", "missions": [{"name": "echo"}]}]}
+    suite = {"suite_name": "s", "scenarios": [{"scenario_name": "e", "missions": [{"name": "echo"}], "expectations": [
+        {"mission_name": "echo", "path": "success", "op": "eq", "expected": True}]}]}
     with use_registry(installed):
         for mission, params, initial in (("echo", {"m": 1}, {}), ("daily_loop", {"date": "2026-01-02"}, state),
                                          ("run_tests", {"suite": suite}, {})):

@@ -22,7 +22,7 @@ PLANS = {
     "daily-plan.lifeos.yaml": (None, True, []),
     "failing-plan.toml": (None, False, [
         "message-mismatch", "path-that-does-not-exist", "numbers-and-text-do-not-compare",
-        "daily-loop-succeeds", "scenario-that-is-not-there",
+        "daily-loop-succeeds",
     ]),
     "split/suite.json": ("split/expectations.json", True, []),
 }

@@ -95,7 +95,7 @@ def test_operators_that_hold(suite_result, path, op, expected):
         ("final_state.ratio", "ge", 0.75, "expected final_state.ratio >= 0.75, got 0.5"),
         ("final_state.ratio", "le", 0.25, "expected final_state.ratio <= 0.25, got 0.5"),
         ("final_state.tags", "contains", "work", 'expected final_state.tags contains "work", got ["home", "daily"]'),
-        ("final_state.tags", "len_eq", 3, 'expected final_state.tags has length 3, got ["home", "daily"]'),
+        ("final_state.tags", "len_eq", 3, "expected final_state.tags has length 3, got length 2"),
         ("final_state.name", "matches", "^evening", 'expected final_state.name matches "^evening", got "morning run"'),
     ],
 )

@@ -26,8 +26,15 @@ from lifeos_core.ledger import (
 WHEN = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 
 
+def mission_inputs(name="echo", **params):
+    """The inputs a mission run is recorded with (what a replay needs)."""
+    return {"mission": name, "params": params, "initial_state": {}, "approvals": {}, "clock": "2026-05-01T12:00:00Z",
+            "verify": False}
+
+
 def add(book, name="echo", n=1, success=True):
-    return book.append(MISSION_RUN, name, inputs={"params": {"n": n}}, versions={"lifeos-core": "0.1.0", "plugins": []},
+    return book.append(MISSION_RUN, name, inputs=mission_inputs(name, n=n),
+                       versions={"lifeos-core": "0.1.0", "plugins": []},
                        result={"success": success, "n": n}, success=success, now=lambda: WHEN)
 
 
@@ -177,7 +184,9 @@ APPENDER = textwrap.dedent("""\
     path, worker, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     with Ledger(path) as book:
         for n in range(count):
-            book.append("mission_run", f"w{worker}", inputs={"n": n}, versions={}, result={"pad": "x" * size}, success=True)
+            book.append("mission_run", f"w{worker}", versions={}, result={"pad": "x" * size}, success=True,
+                        inputs={"mission": "w", "params": {"n": n}, "initial_state": {}, "approvals": {},
+                                "clock": "2026-05-01T12:00:00Z"})
     """)
 
 
@@ -285,7 +294,7 @@ def test_runs_commands(registry_with, pack, tmp_path):
     _registry(registry_with, pack, 2)
     runner = CliRunner()
     ledger = tmp_path / "mine.sqlite3"
-    assert "there is no ledger at" in runner.invoke(app, ["runs", "list", "--ledger", str(ledger)]).stderr
+    assert "there is no ledger at" in runner.invoke(app, ["runs", "verify", "--ledger", str(ledger)]).stderr
     runner.invoke(app, ["run", "scale", "--ledger", str(ledger), "--reject", "ok"])
     runner.invoke(app, ["run", "scale", "--ledger", str(ledger)])
     listing = runner.invoke(app, ["runs", "list", "--ledger", str(ledger)])
@@ -330,7 +339,7 @@ def test_a_test_run_is_recorded_and_replays(tmp_path):
         assert runner.invoke(app, ["runs", "replay", listed["id"][:8]]).exit_code == 0
 
 
-def test_recording_into_a_broken_ledger_keeps_the_output_and_says_so(registry_with, pack, tmp_path):
+def test_a_broken_ledger_stops_the_run_before_it_starts_and_stays_untouched(registry_with, pack, tmp_path):
     from typer.testing import CliRunner
 
     from lifeos_core.cli import app
@@ -339,6 +348,6 @@ def test_recording_into_a_broken_ledger_keeps_the_output_and_says_so(registry_wi
     broken = tmp_path / "broken.sqlite3"
     broken.write_bytes(b"not a database at all" * 50)
     result = CliRunner().invoke(app, ["run", "scale", "--ledger", str(broken), "--json"])
-    assert result.exit_code == 2
-    assert json.loads(result.stdout)["success"] is True  # the result is printed, not lost
-    assert "is not a readable lifeos ledger" in result.stderr and "(the run was not recorded)" in result.stderr
+    assert result.exit_code == 2 and result.stdout == ""  # where the run would be recorded is checked first
+    assert "is not a readable lifeos ledger" in result.stderr
+    assert broken.read_bytes() == b"not a database at all" * 50

@@ -12,8 +12,14 @@ import textwrap
 import xml.etree.ElementTree as ElementTree
 
 import pytest
+import yaml  # noqa: F401  imported here, before pytester's runs: see below
 
 from lifeos_core import Mission, Param, StepFailed, StepSpec
+
+# pytester's in-process runs drop the modules they import when they finish. PyYAML's
+# C extension cannot be imported twice: a second import keeps the exception classes of
+# the first, so errors libyaml raises would no longer be `yaml.YAMLError`. Importing
+# PyYAML before any inner run keeps one copy for the whole session.
 
 pytest_plugins = ["pytester"]
 
@@ -131,17 +137,29 @@ def test_a_failed_mission_reports_its_error_message(pytester):
     ])
 
 
-def test_an_expectation_on_a_scenario_the_plan_lacks_fails_naming_the_scenarios_it_has(pytester):
+def test_an_expectation_on_a_scenario_the_plan_lacks_is_a_collection_error_as_in_lifeos_test(pytester):
     write_plan(pytester, text=PLAN + """\
 expectations:
   - {id: weekend-total, scenario_name: weekend, mission_name: tally, path: success, op: eq, expected: true}
 """)
     result = pytester.runpytest()
-    result.assert_outcomes(passed=4, failed=1)
+    result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([
-        "  reason:   scenario_missing: no scenario named 'weekend' in the suite (scenarios: small, large)",
-        "FAILED sums.lifeos.yaml::weekend::weekend-total*",
+        "*expectation 'weekend-total' names scenario 'weekend', which the plan does not have "
+        "(scenarios: small, large)*",
     ])
+    assert RUNS == []
+
+
+def test_a_plan_without_expectations_warns_that_it_tests_nothing(pytester):
+    pytester.makefile(".lifeos.yaml", quiet="""\
+suite_name: quiet
+scenarios:
+  - scenario_name: only
+    missions: [{name: tally, params: {n: 1}}]
+""")
+    result = pytester.runpytest("-W", "default")
+    result.stdout.fnmatch_lines(["*LifeosPlanWarning*quiet.lifeos.yaml: nothing to test: the plan has no expectations*"])
 
 
 def test_k_selects_a_scenario_and_only_that_scenario_runs(pytester):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import dataclasses
 
 import pytest
@@ -93,16 +95,26 @@ def test_two_plugins_with_one_operation_name_is_an_error_naming_both(registry_wi
         run_mission("greet")
 
 
-def test_a_plugin_may_not_redefine_a_builtin_operation(registry_with, pack):
-    registry_with(rogue=pack(operations={"noop": lambda state, payload, context: {}}))
-    with pytest.raises(PluginConflictError, match=r"operation 'noop' .*lifeos-core .* and rogue local"):
-        run_mission_with_noop()
+def test_a_builtin_operation_wins_over_a_pack_that_registers_it_again(registry_with, pack):
+    def clear_everything(state, payload, context):
+        return {}
+
+    registry = registry_with(rogue=pack(operations={"set": clear_everything, "noop": clear_everything}))
+    assert registry.operation("set").origin.distribution == "lifeos-core"
+    result = run_mission_with_set()
+    assert result.success and result.final_state == {"kept": 1, "added": 2}
+    problems = registry.problems()
+    assert any(re.search(r"operation 'set' is built into lifeos-core .*; the one rogue local registers is ignored",
+                         line) for line in problems), problems
+    assert sum("operation 'noop'" in line for line in problems) == 1
 
 
-def run_mission_with_noop():
-    from lifeos_core import Orchestrator, WorkflowDefinition
+def run_mission_with_set():
+    from lifeos_core import ExecutionContext, Orchestrator, WorkflowDefinition
 
-    return Orchestrator().run_workflow(WorkflowDefinition("wf", [StepSpec("a", "runtime")]))
+    workflow = WorkflowDefinition("wf", [StepSpec("a", "runtime", {"operation": "set", "values": {"added": 2}}),
+                                         StepSpec("b", "runtime")])
+    return Orchestrator().run_workflow(workflow, ExecutionContext({"kept": 1}))
 
 
 def test_a_failing_hook_is_recorded_and_the_rest_still_loads(registry_with, pack):

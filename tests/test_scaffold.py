@@ -66,3 +66,16 @@ def test_the_command(tmp_path):
     assert again.stderr.startswith("error: ") and "already exists and is not empty" in again.stderr
     bad = runner.invoke(app, ["new", "pack", "no way", "--dir", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "is not a valid distribution name" in bad.stderr
+
+
+def test_the_authoring_guide_shows_exactly_what_the_scaffold_writes():
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "authoring.md").read_text()
+    shown = dict(re.findall(r"<!-- scaffold: (\S+) -->\n```\w+\n(.*?)```", guide, re.S))
+    files = pack_files("lifeos-mission-water")
+    assert set(shown) == {"pyproject.toml", "lifeos_mission_water/__init__.py", "tests/test_water.py"}
+    for path, text in shown.items():
+        assert text == files[path], f"docs/authoring.md shows another {path} than `lifeos new pack` writes"
+    assert core_requirement() in guide

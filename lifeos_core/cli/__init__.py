@@ -19,8 +19,14 @@ def main() -> None:
     arguments = tuple(sys.argv[1:])
     if arguments in _FAST:
         from .listing import list_missions_output
+        from .output import silence_closed_pipe
 
-        sys.exit(list_missions_output(json_output=_FAST[arguments]))
+        try:
+            code = list_missions_output(json_output=_FAST[arguments])
+        except BrokenPipeError:  # `lifeos missions list | head -1`: the reader has all it wanted
+            silence_closed_pipe(sys.stdout)
+            code = 0
+        sys.exit(code)
     from .application import app
 
     app(prog_name="lifeos")

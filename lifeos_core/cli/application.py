@@ -6,6 +6,7 @@ so ``lifeos --help`` and ``lifeos missions list`` start fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Optional
 
@@ -13,7 +14,7 @@ import typer
 
 from . import missions, new, plans, plugin_info, run, runs
 from .extensions import LifeosGroup
-from .output import EXIT_OK, Settings
+from .output import EXIT_OK, Settings, echo, warn
 
 app = typer.Typer(
     cls=LifeosGroup,
@@ -30,7 +31,7 @@ def _show_version(value: bool) -> None:
     if value:
         from ..version import __version__
 
-        typer.echo(f"lifeos {__version__}")
+        echo(f"lifeos {__version__}")
         raise typer.Exit(EXIT_OK)
 
 
@@ -46,7 +47,8 @@ def root(
     """Run bounded, deterministic, auditable missions, and test them with plans.
 
     Exit codes: 0 success, 1 the mission or test plan failed, 2 a usage or input
-    error, 3 an internal error.
+    error, 3 an internal error, 5 nothing was tested (a plan without scenarios
+    or expectations).
 
     Examples:
 
@@ -61,6 +63,17 @@ def root(
         from ..plugins import configure_plugins
 
         configure_plugins(disabled=disable_plugin or ())
+    if disable_plugin or "LIFEOS_DISABLE_PLUGINS" in os.environ or "LIFEOS_LOAD_PLUGINS" in os.environ:
+        _warn_about_selection()
+
+
+def _warn_about_selection() -> None:
+    """Name any plugin distribution the selection asks for that is not installed (a typo, usually)."""
+    from ..loading import selection_warnings
+    from ..plugins import configured_disabled, selection_from_environment
+
+    for message in selection_warnings(selection_from_environment(disabled=configured_disabled())):
+        warn(message)
 
 
 for module in (missions, run, plans, runs, plugin_info, new):

@@ -67,16 +67,76 @@ def _collect(registry: Any, builtin: set[str]) -> PluginCommands:
                 found.problems.append(f"{label}: command {name!r} clashes with {owner}; it is not added")
                 continue
             if command.callback is not None:
-                command.callback = reports_errors(command.callback)
+                command.callback = reports_errors(command.callback, owns_stdout=True)
             found.commands[name] = command
             found.sources[name] = str(origin)
     return found
 
 
+def _click_exceptions() -> Any:
+    """Click's exception classes (Typer >= 0.2x carries its own copy of Click)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # pragma: no cover - an older Typer, on Click itself
+        from click import exceptions
+    return exceptions
+
+
+def _no_type_for_flags() -> None:
+    """Help shows no type for options that take no value.
+
+    Typer 0.29 writes ``<bool>`` after every flag (``--json <bool>``), as if it
+    took a value. Its option class has one method for that column; wrapping
+    it once, for every option of every command (the help and completion
+    options Typer adds, and plugins' commands, included), is the one place
+    that fixes it.
+    """
+    option = getattr(typer.core, "TyperOption", None)
+    original = getattr(option, "display_type_rich", None)
+    if original is None or getattr(original, "_lifeos", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> Any:
+        return None if getattr(self, "is_flag", False) else original(self, ctx)
+
+    display_type_rich._lifeos = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_no_type_for_flags()
+
+
 class LifeosGroup(TyperGroup):
-    """The root command group: built-in commands, then those plugins add."""
+    """The root command group: built-in commands, then those plugins add.
+
+    A mistake on the command line (an unknown option, a value out of range) is
+    one line, like every other error, instead of Click's framed box.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        import sys
+
+        from .output import EXIT_USAGE, echo
+
+        exceptions = _click_exceptions()
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                                **extra)
+        except exceptions.NoArgsIsHelpError:
+            code = EXIT_USAGE  # the help was shown
+        except exceptions.ClickException as exc:
+            echo(f"error: {one_line(exc)}", err=True)
+            code = exc.exit_code
+        except typer.Abort:
+            echo("error: aborted", err=True)
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
 
     def _builtin(self) -> set[str]:
+        """The names of the built-in commands."""
         return set(super().list_commands(None))  # type: ignore[arg-type]
 
     def _with_plugins(self) -> dict[str, Any]:
@@ -90,3 +150,12 @@ class LifeosGroup(TyperGroup):
         if command is None:
             command = self._with_plugins().get(cmd_name)
         return command
+
+
+def one_line(exc: Any) -> str:
+    """A Click usage error as one line, naming the command and where its help is."""
+    message = " ".join(str(exc.format_message()).split())
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message += f" (see `{ctx.command_path} --help`)"
+    return message

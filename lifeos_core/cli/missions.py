@@ -21,6 +21,21 @@ def complete_mission(incomplete: str) -> list[str]:
         return []
 
 
+def complete_human_step(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion of ``--approve``/``--reject``: the human step ids of the
+    mission named on the command line, as planned with the ``--param`` given so far."""
+    from ..plugins import active_registry
+    from .params import parse_param
+
+    try:
+        mission = ctx.params.get("mission")
+        params = dict(parse_param(item) for item in ctx.params.get("param") or [])
+        workflow = active_registry().mission(mission).build(params)
+        return [step.id for step in workflow.human_steps if step.id.startswith(incomplete)]
+    except (Exception, typer.Exit):  # completion must never break the shell
+        return []
+
+
 @missions_app.command("list")
 @reports_errors
 def list_missions_command(
@@ -66,15 +81,17 @@ def show_mission(
     from .params import collect_params
 
     entry = active_registry().mission(name)
-    workflow = entry.build(collect_params(None, param))
+    workflow = entry.build(collect_params(None, param), strict=True)
     budget = {"steps": len(workflow.steps), "max_steps": MAX_STEPS,
               "human_steps": len(workflow.human_steps), "max_human_steps": MAX_HUMAN_STEPS}
     params = [{"name": p.name, "type": p.type.__name__, "required": p.required,
                "default": None if p.required else workflow.metadata["resolved_params"].get(p.name, p.default),
                "accepts": p.describe(), "help": p.help} for p in entry.params]
+    reads = dict(entry.mission.reads)
     if json_output:
         emit_json({"mission": entry.name, "description": entry.description, "distribution": entry.distribution,
-                   "version": entry.version, "workflow": workflow.to_dict(), "budget": budget, "params": params})
+                   "version": entry.version, "workflow": workflow.to_dict(), "budget": budget, "params": params,
+                   "reads": reads})
         return
     out = console()
     out.print(f"[bold]{escape(entry.name)}[/] ({escape(workflow.id)}) from {escape(entry.distribution)} "
@@ -90,6 +107,10 @@ def show_mission(
         for p in params:
             value = "required" if p["required"] else "optional" if p["default"] is None else f"= {p['default']!r}"
             out.print(f"  {escape(p['name'])} {escape(value)}  ({escape(p['accepts'])}) {escape(p['help'])}")
+    if reads:
+        out.print("Reads from the state:")
+        for key, help_text in reads.items():
+            out.print(f"  {escape(key)}  {escape(help_text)}")
 
 
 def register(app: typer.Typer) -> None:

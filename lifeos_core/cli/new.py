@@ -41,6 +41,8 @@ def new_pack(
         out.print(f"  {escape(path.relative_to(target))}")
     out.print("next:")
     out.print(escape(f'  cd {target} && pip install -e ".[test]" && pytest'))
+    out.print(escape("  (in a new virtual environment, add --find-links DIR, a folder with a lifeos-core wheel: "
+                     "python3 dev.py wheels in the lifeos repository builds them)"))
 
 
 def register(app: typer.Typer) -> None:

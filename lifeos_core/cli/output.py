@@ -3,14 +3,21 @@
 Every command reports a user's mistake the same way: ``error: <what and how
 to fix it>`` on stderr and exit code 2. ``--debug`` shows the traceback
 instead. Rich is imported only when a command prints for people.
+
+Standard output belongs to the command alone: while a command runs, anything
+else that prints (a plugin, an operation) is sent to standard error, so
+``--json`` output is always a clean document. A closed pipe (``lifeos ... |
+head -1``) ends the command quietly once its work is done and recorded.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
+from contextlib import redirect_stdout
 from typing import Any, TypeVar
 
 # Typer is imported by the functions that need it, not here: `lifeos missions
@@ -20,14 +27,25 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the mission or the test plan failed
 EXIT_USAGE = 2  # bad input: flags, files, plans, params
 EXIT_INTERNAL = 3  # a bug in lifeos or in a plugin
+EXIT_NOTHING_TESTED = 5  # the plan has no scenarios or no expectations (as pytest's 5)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Settings:
-    """Options of the whole invocation, set by the root callback."""
+    """Options of the whole invocation, set by the root callback, and where
+    the running command's own output goes."""
 
     debug = False
+    stdout: Any = None
+    """The command's standard output while it runs (``sys.stdout`` is stderr meanwhile)."""
+    outcome: int | None = None
+    """The exit code a command has settled on before printing, for a quiet end on a closed pipe."""
+
+
+def stdout() -> Any:
+    """Where the running command's own output goes."""
+    return Settings.stdout if Settings.stdout is not None else sys.stdout
 
 
 def format_error(exc: BaseException) -> str:
@@ -42,7 +60,7 @@ def format_error(exc: BaseException) -> str:
 
 def echo(text: str = "", err: bool = False) -> None:
     """Print one line for people or machines (stderr with ``err``)."""
-    stream = sys.stderr if err else sys.stdout
+    stream = sys.stderr if err else stdout()
     stream.write(text + "\n")
     stream.flush()
 
@@ -55,35 +73,68 @@ def fail_usage(message: str) -> Any:
     return typer.Exit(EXIT_USAGE)
 
 
-def reports_errors(command: F) -> F:
-    """Run a command so that errors become one line on stderr and an exit code."""
-    import typer
+def silence_closed_pipe(stream: Any) -> None:
+    """After EPIPE: point ``stream``'s descriptor at /dev/null, so that Python's
+    last flush at exit does not complain about the closed pipe a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # not a real file (a test's capture): nothing to silence
+        pass
 
-    from ..errors import LifeosError
+
+def reports_errors(command: F, *, owns_stdout: bool = False) -> F:
+    """Run a command so that errors become one line on stderr and an exit code,
+    its own output alone reaches standard output, and a closed pipe ends it quietly.
+
+    ``owns_stdout`` leaves ``sys.stdout`` as it is while the command runs: for
+    commands plugins add, whose output is whatever they print."""
+    import contextlib
+
+    import typer
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        outer = Settings.stdout, Settings.outcome
+        Settings.stdout, Settings.outcome = sys.stdout, None
         try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
-        except LifeosError as exc:
-            if Settings.debug:
-                raise
-            echo(format_error(exc), err=True)
-            raise typer.Exit(EXIT_USAGE) from None
-        except Exception as exc:
-            if Settings.debug:
-                raise
-            echo(format_error(exc), err=True)
-            raise typer.Exit(EXIT_INTERNAL) from None
+            with contextlib.nullcontext() if owns_stdout else redirect_stdout(sys.stderr):
+                return _run_reporting(command, args, kwargs)
+        except BrokenPipeError:
+            silence_closed_pipe(Settings.stdout)
+            raise typer.Exit(EXIT_OK if Settings.outcome is None else Settings.outcome) from None
+        finally:
+            Settings.stdout, Settings.outcome = outer
 
     return wrapper  # type: ignore[return-value]
 
 
+def _run_reporting(command: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+    """Run ``command``; a LifeosError is exit 2, any other error exit 3, each one line."""
+    import typer
+
+    from ..errors import LifeosError
+
+    try:
+        return command(*args, **kwargs)
+    except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except LifeosError as exc:
+        if Settings.debug:
+            raise
+        echo(format_error(exc), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    except Exception as exc:
+        if Settings.debug:
+            raise
+        echo(format_error(exc), err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
 def is_terminal(stream: Any = None) -> bool:
     """Whether output goes to a person at a terminal (tests patch this)."""
-    stream = stream or sys.stdout
+    stream = stream or stdout()
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
@@ -91,7 +142,7 @@ def console(stderr: bool = False) -> Any:
     """A Rich console for people; wide when piped, so lines are not wrapped."""
     from rich.console import Console
 
-    stream = sys.stderr if stderr else sys.stdout
+    stream = sys.stderr if stderr else stdout()
     width = None if is_terminal(stream) else 200
     return Console(file=stream, width=width, highlight=False, soft_wrap=True)
 
@@ -107,6 +158,7 @@ def print_table(
     rows: list[list[str]],
     headers: list[str] | None = None,
     styles: dict[int, Callable[[str], str]] | None = None,
+    to_stderr: bool = False,
 ) -> None:
     """Print plain-text ``rows`` as aligned columns, two spaces apart.
 
@@ -115,19 +167,20 @@ def print_table(
     written as plain text without importing Rich, which keeps commands fast
     in scripts. Lines never end in padding.
     """
-    if is_terminal():
-        _print_rich_table(rows, headers, styles or {})
+    if is_terminal(sys.stderr if to_stderr else None):
+        _print_rich_table(rows, headers, styles or {}, to_stderr)
         return
     lines = ([headers] if headers else []) + rows
     widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))] if lines else []
     for line in lines:
-        echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+        echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip(), err=to_stderr)
 
 
-def _print_rich_table(rows: list[list[str]], headers: list[str] | None, styles: dict[int, Callable[[str], str]]) -> None:
+def _print_rich_table(rows: list[list[str]], headers: list[str] | None, styles: dict[int, Callable[[str], str]],
+                      to_stderr: bool = False) -> None:
     from rich.table import Table
 
-    out = console()
+    out = console(stderr=to_stderr)
     table = Table(box=None, pad_edge=False, show_edge=False, show_header=headers is not None)
     for column in headers or [""] * (len(rows[0]) if rows else 0):
         table.add_column(column)

@@ -8,33 +8,49 @@ from typing import Any
 
 from .output import fail_usage
 
+STDIN = "-"
+
 
 def parse_param(text: str) -> tuple[str, Any]:
     """Read one ``--param key=value``; the value is JSON when it parses as JSON,
     else the plain string (so ``n=3`` is a number and ``date=2026-01-31`` text)."""
+    from ..files import check_nesting
+
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise fail_usage(f"--param {text!r} must look like key=value, e.g. --param message=hello")
     try:
-        return key, json.loads(raw)
-    except ValueError:
+        value = json.loads(raw)
+    except RecursionError:
+        raise fail_usage(f"--param {key}: the value is nested too deeply to read") from None
+    except ValueError:  # not JSON (or a number too long to read): the text itself
         return key, raw
+    check_nesting(value, f"--param {key}")
+    return key, value
 
 
-def collect_params(params_file: Path | None, params: list[str] | None) -> dict[str, Any]:
-    """Params from ``--params FILE`` overridden by each ``--param``."""
+def refuse_two_stdin_inputs(**inputs: Path | str | None) -> None:
+    """Standard input can be read once: at most one input may be ``-``."""
+    named = [f"--{name.replace('_', '-')}" for name, value in inputs.items() if value is not None and str(value) == STDIN]
+    if len(named) > 1:
+        raise fail_usage(f"{' and '.join(named)} both read standard input; give a file for all but one of them")
+
+
+def collect_params(params_file: Path | str | None, params: list[str] | None, format: str | None = None) -> dict[str, Any]:
+    """Params from ``--params FILE`` (``-``: standard input) overridden by each ``--param``."""
     from ..files import read_mapping_file
 
-    collected: dict[str, Any] = read_mapping_file(params_file, "params file") if params_file else {}
+    collected: dict[str, Any] = read_mapping_file(params_file, "params file", format=format) if params_file else {}
     collected.update(parse_param(item) for item in params or [])
     return collected
 
 
-def read_state(path: Path | None) -> dict[str, Any]:
+def read_state(path: Path | str | None, format: str | None = None) -> dict[str, Any]:
+    """The initial state from ``--state FILE`` (``-``: standard input); empty without one."""
     from ..files import read_mapping_file
 
-    return read_mapping_file(path, "state file") if path else {}
+    return read_mapping_file(path, "state file", format=format) if path else {}
 
 
 def decisions(approve: list[str] | None, reject: list[str] | None) -> dict[str, bool]:

@@ -9,13 +9,28 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, emit_json, escape, is_terminal, reports_errors
-from .recording import LedgerOption, NoRecordOption, record_run
+from .output import (
+    EXIT_FAILED,
+    EXIT_NOTHING_TESTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Settings,
+    console,
+    echo,
+    emit_json,
+    escape,
+    is_terminal,
+    reports_errors,
+    warn,
+)
+from .recording import LedgerOption, NoRecordOption, open_for_recording, record_run
+from .run import FormatOption, QuietOption, VerboseOption, verbosity_of
 
 PROGRESS_FROM = 10  # scenarios; smaller plans finish before a bar is worth drawing
 
-PlanArgument = Annotated[Path, typer.Argument(metavar="PLAN", help="The plan file (.yaml, .yml, .toml or .json).")]
-ExpectationsArgument = Annotated[Optional[Path], typer.Argument(
+PlanArgument = Annotated[str, typer.Argument(
+    metavar="PLAN", help="The plan file (.yaml, .yml, .toml or .json), or - for standard input.")]
+ExpectationsArgument = Annotated[Optional[str], typer.Argument(
     metavar="[EXPECTATIONS]", help="A separate expectations file, if the plan keeps them apart.")]
 
 
@@ -37,28 +52,52 @@ def _mark(passed: bool) -> str:
     return "[green]PASS[/]" if passed else "[red bold]FAIL[/]"
 
 
-def print_test_report(execution: Any, expectations: Any) -> None:
+def screenful() -> int:
+    """How many lines fit on the screen (24 when there is no terminal to ask)."""
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).lines
+
+
+def print_test_report(execution: Any, expectations: Any, verbosity: int = 0) -> None:
+    """Each scenario with its missions and verdicts, then the summary.
+
+    ``verbosity`` 1 lists everything, -1 only the summary; 0 lists everything
+    for a plan that fits on the screen and, for a larger one, only what failed.
+    """
     out = console()
     result = execution.result
     verdicts = result.expectations_result.expectation_results
     by_scenario: dict[str, list[Any]] = {}
     for expectation in expectations.expectations:
         by_scenario.setdefault(expectation.scenario_name, []).append(expectation)
-    missions = failed_missions = 0
-    for name, scenario in result.suite_result.scenario_results.items():
+    scenario_results = result.suite_result.scenario_results
+    only_failures = verbosity == 0 and len(scenario_results) > screenful()
+    missions = failed_missions = hidden = 0
+    for name, scenario in scenario_results.items():
+        own = by_scenario.pop(name, [])
+        missions += len(scenario.mission_results)
+        failed_missions += sum(not run.success for run in scenario.mission_results.values())
+        failed = any(not run.success for run in scenario.mission_results.values()) or any(
+            not verdicts[expectation.id].passed for expectation in own if expectation.id in verdicts)
+        if verbosity < 0 or (only_failures and not failed):
+            hidden += 1
+            continue
         out.print(f"[bold]scenario {escape(name)}[/]")
         for key, run in scenario.mission_results.items():
-            missions += 1
             if run.success:
-                out.print(f"  mission {escape(key)}: [green]succeeded[/]")
+                if not only_failures:
+                    out.print(f"  mission {escape(key)}: [green]succeeded[/]")
             else:
-                failed_missions += 1
                 out.print(f"  mission {escape(key)}: [red]FAILED[/] at {escape(run.failed_step_id)}: "
                           f"{escape(run.error_message)}")
-        for expectation in by_scenario.pop(name, []):
-            _print_verdict(out, verdicts[expectation.id])
+        for expectation in own:
+            if not only_failures or not verdicts[expectation.id].passed:
+                _print_verdict(out, verdicts[expectation.id])
     leftovers = [e for group in by_scenario.values() for e in group]
-    if leftovers:
+    if only_failures and hidden:
+        out.print(f"[dim]({_count(hidden, 'scenario')} that passed not listed; -v lists everything)[/]")
+    if leftovers and verbosity >= 0:
         out.print("[bold]expectations on scenarios that did not run[/]")
         for expectation in leftovers:
             if expectation.id in verdicts:
@@ -95,32 +134,41 @@ def _print_verdict(out: Any, verdict: Any) -> None:
 def judge_plan(
     plan: PlanArgument,
     expectations: ExpectationsArgument = None,
+    input_format: FormatOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the test run as JSON.")] = False,
-    junit_xml: Annotated[Optional[Path], typer.Option(
-        "--junit-xml", metavar="FILE", help="Also write a JUnit XML report (one testcase per expectation).")] = None,
+    junit_xml: Annotated[Optional[str], typer.Option(
+        "--junit-xml", metavar="FILE",
+        help="Also write a JUnit XML report (one testcase per expectation); - for standard output.")] = None,
     fail_fast: Annotated[bool, typer.Option(
         "--fail-fast", "-x", help="Stop after the first scenario with a failing expectation.")] = False,
     verify: Annotated[bool, typer.Option(
-        "--verify", help="Run every mission step twice and fail a mission whose two runs differ.")] = False,
+        "--verify", help="Run every mission step twice, and the plan again in a second process, and fail when "
+                         "they differ.")] = False,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", "-n", min=1, metavar="N",
-        help="Run the scenarios on N local Dask worker processes (needs lifeos-core[dask]).")] = None,
+        help="Run the scenarios on N local Dask worker processes (needs lifeos-core\\[dask]).")] = None,
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", metavar="ADDRESS",
-        help="Run the scenarios on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (needs lifeos-core[dask]).")
+        help="Run the scenarios on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (needs lifeos-core\\[dask]).")
     ] = None,
     batch_size: Annotated[Optional[int], typer.Option(
         "--batch-size", min=1, metavar="N",
         help="Scenarios per Dask task (default: chosen from the plan size).")] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     ledger: LedgerOption = None,
     no_record: NoRecordOption = False,
 ) -> None:
     """Run a test plan and judge it by its expectations.
 
-    Prints each scenario's missions and each expectation's verdict (actual
-    against expected, and why), then a summary. The test run is recorded in
-    the ledger (see lifeos runs) unless --no-record. Exit code 0 when every
-    expectation passes, 1 when any fails, 2 when the plan is invalid.
+    The plan is checked first, by the same rules as lifeos validate: a plan
+    with problems runs nothing. Then each scenario's missions run and each
+    expectation is judged (actual against expected, and why). A plan that
+    fits on the screen is listed in full; a larger one lists what failed and
+    the summary (-v everything, -q the summary only). The test run is
+    recorded in the ledger (see lifeos runs) unless --no-record. Exit code 0
+    when every expectation passes, 1 when any fails, 2 when the plan is
+    invalid, 5 when it has no scenarios or no expectations.
 
     With --workers or --scheduler the scenarios run on Dask; the verdict and
     every hash are the same as in a run here.
@@ -133,47 +181,123 @@ def judge_plan(
 
       lifeos test examples/daily-plan.lifeos.yaml --json
 
-      lifeos test big.lifeos.yaml --workers 2
+      lifeos test big.lifeos.yaml --workers 2 -q
     """
-    from ..config import parse_test_plan
-    from ..files import read_data_file, write_text_atomically
     from ..executors import describe_executor
+    from ..files import check_output, read_data_file, write_text_atomically
+    from ..plugins import active_registry
     from ..recording import recorded_test_result
     from ..testrun import execute_plan
     from .junit import junit_xml as render_junit
+    from .params import refuse_two_stdin_inputs
 
-    plan_data = read_data_file(plan, "test plan")
-    expectations_data = read_data_file(expectations, "expectations file") if expectations is not None else None
-    test_plan = parse_test_plan(plan_data, expectations_data, source=str(plan),
-                                expectations_source=str(expectations) if expectations is not None else None)
-
+    verbosity = verbosity_of(quiet, verbose)
+    refuse_two_stdin_inputs(plan=plan, expectations=expectations)
+    if json_output and junit_xml == "-":
+        raise typer.BadParameter("--json and --junit-xml - would both write to standard output; drop one",
+                                 param_hint="'--junit-xml'")
+    if junit_xml is not None:
+        check_output(junit_xml, "--junit-xml", inputs=[("plan", plan)] + (
+            [("expectations file", expectations)] if expectations is not None else []))
+    plan_data = read_data_file(plan, "test plan", format=input_format)
+    expectations_data = (read_data_file(expectations, "expectations file", format=input_format)
+                         if expectations is not None else None)
+    test_plan, report = _checked_plan(plan_data, expectations_data, plan, expectations)
+    if report.nothing_to_test:
+        warn(f"{plan}: {report.nothing_to_test_reason()}; nothing was run")
+        raise typer.Exit(EXIT_NOTHING_TESTED)
     executor = _executor(workers, scheduler, batch_size)
+    recorder = None if no_record else open_for_recording(ledger)
 
     def run(on_scenario: Any = None) -> Any:
         return execute_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario,
                             verify=verify, executor=executor)
 
-    total = len(test_plan.suite.scenarios)
-    show_progress = not json_output and total >= PROGRESS_FROM and is_terminal() and is_terminal(_stderr())
-    with contextlib.nullcontext() if executor is None else executor:
-        execution = _with_progress(total, run) if show_progress else run()
+    try:
+        total = len(test_plan.suite.scenarios)
+        show_progress = not json_output and total >= PROGRESS_FROM and is_terminal() and is_terminal(_stderr())
+        with contextlib.nullcontext() if executor is None else executor:
+            execution = _with_progress(total, run) if show_progress else run()
+        if verify:
+            difference = _difference_elsewhere(test_plan, plan_data, expectations_data, fail_fast, execution)
+            if difference is not None:
+                echo(f"error: {difference}", err=True)
+                raise typer.Exit(EXIT_FAILED)
+        passed = execution.result.passed and not execution.skipped
+        code = EXIT_OK if passed else EXIT_FAILED
+        if recorder is not None:
+            from ..recording import record_test_run
+
+            code = record_run(recorder, lambda book: record_test_run(
+                book, source=str(plan), plan=plan_data, expectations=expectations_data, fail_fast=fail_fast,
+                verify=verify, test_plan=test_plan, execution=execution, registry=active_registry(),
+                executor=describe_executor(executor))) or code
+    finally:
+        if recorder is not None:
+            recorder.close()
     if junit_xml is not None:
-        write_text_atomically(junit_xml, render_junit(execution, test_plan.expectations))
+        from .run import write_after_the_run
+
+        code = write_after_the_run("--junit-xml", lambda: write_text_atomically(
+            junit_xml, render_junit(execution, test_plan.expectations))) or code
+    Settings.outcome = code
     if json_output:
         emit_json(recorded_test_result(execution))
-    else:
-        print_test_report(execution, test_plan.expectations)
-    failed_to_record = None
-    if not no_record:
-        from ..plugins import active_registry
-        from ..recording import record_test_run
+    elif junit_xml != "-":
+        print_test_report(execution, test_plan.expectations, verbosity)
+    raise typer.Exit(code)
 
-        failed_to_record = record_run(ledger, lambda book: record_test_run(
-            book, source=str(plan), plan=plan_data, expectations=expectations_data, fail_fast=fail_fast,
-            verify=verify, test_plan=test_plan, execution=execution, registry=active_registry(),
-            executor=describe_executor(executor)), quiet=False)
-    passed = execution.result.passed and not execution.skipped
-    raise typer.Exit(failed_to_record or (EXIT_OK if passed else EXIT_FAILED))
+
+def _checked_plan(plan_data: Any, expectations_data: Any, plan: str, expectations: str | None) -> tuple[Any, Any]:
+    """The parsed plan and its report, after the checks `lifeos validate` makes;
+    every problem is printed, one line each, and stops the command (exit 2)."""
+    from ..validation import read_and_check
+
+    test_plan, report = read_and_check(plan_data, expectations_data, source=str(plan),
+                                       expectations_source=str(expectations) if expectations is not None else None)
+    for warning in report.warnings:
+        warn(warning)
+    if report.errors:
+        _refuse(report.errors, plan)
+    return test_plan, report
+
+
+def _refuse(problems: Any, plan: str) -> Any:
+    for problem in problems:
+        echo(f"error: {problem}", err=True)
+    if len(problems) > 1:
+        echo(f"error: {plan}: {len(problems)} problems; nothing was run (lifeos validate {plan} checks a plan)",
+             err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _difference_elsewhere(test_plan: Any, plan_data: Any, expectations_data: Any, fail_fast: bool,
+                          execution: Any) -> str | None:
+    """Run the plan again in a second process (another hash seed): which scenarios
+    differ, or ``None``. A plan that does not reproduce is not recorded."""
+    from ..crosscheck import not_installed, rerun_elsewhere
+    from ..plugins import active_registry, configured_disabled
+    from ..recording import recorded_test_result
+
+    registry = active_registry()
+    calls = [call for scenario in test_plan.suite.scenarios for call in scenario.missions]
+    operations = {step.operation for call in calls for step in registry.mission(call.name).build(call.params).steps
+                  if step.operation}
+    local = not_installed(registry, {call.name for call in calls}, operations)
+    if local:
+        warn(f"--verify: {', '.join(sorted(local))} not installed from a distribution, so the second-process "
+             "check was skipped")
+        return None
+    here = recorded_test_result(execution)
+    there = rerun_elsewhere({"kind": "plan", "plan": plan_data, "expectations": expectations_data,
+                             "source": test_plan.source, "fail_fast": fail_fast}, configured_disabled())
+    if there["metadata"]["test_run_hash"] == here["metadata"]["test_run_hash"]:
+        return None
+    ours, theirs = here["suite_result"]["scenario_results"], there["suite_result"]["scenario_results"]
+    differing = [name for name in ours if ours[name]["metadata"] != theirs.get(name, {}).get("metadata")]
+    return (f"the plan is not reproducible: run again in a second process (another PYTHONHASHSEED), scenario(s) "
+            f"{', '.join(differing) or '(none named)'} give other results; a mission depends on set order, hash(), "
+            "id(), the pid or the environment (see docs/envelope.md). The test run was not recorded.")
 
 
 def _executor(workers: int | None, scheduler: str | None, batch_size: int | None) -> Any:
@@ -201,13 +325,17 @@ def _stderr() -> Any:
 def validate(
     plan: PlanArgument,
     expectations: ExpectationsArgument = None,
+    input_format: FormatOption = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check a test plan without running it, listing every problem.
 
-    Checks the plan's shape, that every mission exists, accepts its params and
-    stays within the limits, and that every expectation points at a scenario
-    and mission the plan runs. Exit code 0 when there is no problem, 2 otherwise.
+    Checks the plan's shape (unknown fields included), that every mission
+    exists, accepts its params and stays within the limits, and that every
+    expectation points at a scenario and mission the plan runs: the very
+    checks lifeos test makes before it runs anything. Exit code 0 when there
+    is no problem, 2 otherwise, 5 when the plan is valid but has no
+    scenarios or no expectations (it would test nothing).
 
     Examples:
 
@@ -216,8 +344,12 @@ def validate(
       lifeos validate suite.json expectations.json --json
     """
     from ..validation import validate_plan_files
+    from .params import refuse_two_stdin_inputs
 
-    report = validate_plan_files(plan, expectations)
+    refuse_two_stdin_inputs(plan=plan, expectations=expectations)
+    _, report = validate_plan_files(plan, expectations, format=input_format)
+    code = EXIT_USAGE if not report.valid else EXIT_NOTHING_TESTED if report.nothing_to_test else EXIT_OK
+    Settings.outcome = code
     if json_output:
         emit_json(report.to_dict())
     else:
@@ -226,12 +358,14 @@ def validate(
             err.print(f"[yellow]warning:[/] {escape(warning)}")
         for problem in report.errors:
             err.print(f"[red]error:[/] {escape(problem)}")
-        if report.valid:
+        if not report.valid:
+            err.print(f"{escape(plan)}: {len(report.errors)} problem(s)")
+        elif report.nothing_to_test:
+            err.print(f"[yellow]warning:[/] {escape(plan)}: {escape(report.nothing_to_test_reason())}")
+        else:
             out.print(f"{escape(plan)}: [green]valid[/] ({report.scenarios} scenarios, {report.mission_calls} "
                       f"mission calls, {report.expectations} expectations)")
-        else:
-            err.print(f"{escape(plan)}: {len(report.errors)} problem(s)")
-    raise typer.Exit(EXIT_OK if report.valid else EXIT_USAGE)
+    raise typer.Exit(code)
 
 
 @reports_errors
@@ -245,7 +379,7 @@ def schema(
     """
     from ..schema import schema_text
 
-    typer.echo(json.dumps(json.loads(schema_text("expectations" if expectations_file else "plan")), indent=2))
+    echo(json.dumps(json.loads(schema_text("expectations" if expectations_file else "plan")), indent=2))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,12 @@
-"""Recording CLI runs in the ledger: the shared options and the one way to record."""
+"""Recording CLI runs in the ledger: the shared options and the one way to record.
+
+The ledger is opened *before* the run, so where a run is recorded is decided
+by the command line and the environment as they were when it started (a
+step cannot redirect it), and a ledger that cannot be opened stops the
+command before anything runs. Before recording, the ledger's own code is
+checked against a snapshot taken at opening: a run whose steps changed it is
+not recorded.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .output import EXIT_USAGE, format_error
+from .output import EXIT_USAGE, echo, format_error
 
 LedgerOption = Annotated[Optional[Path], typer.Option(
     "--ledger", metavar="PATH",
@@ -16,20 +24,39 @@ LedgerOption = Annotated[Optional[Path], typer.Option(
 NoRecordOption = Annotated[bool, typer.Option("--no-record", help="Do not record this run in the ledger.")]
 
 
-def record_run(ledger: Path | None, write: Callable[[Any], Any], *, quiet: bool) -> int | None:
-    """Record with ``write(open_ledger)``; say where on stderr. Returns an exit
-    code to use instead of the run's own when recording failed (the run's
-    output has been printed already, so nothing is lost)."""
-    from ..errors import LifeosError
-    from ..ledger import open_ledger
+class Recorder:
+    """An open ledger and what its code was when it was opened."""
 
-    try:
-        with open_ledger(ledger) as book:
-            record = write(book)
-            where = book.path
-    except LifeosError as exc:
-        typer.echo(f"{format_error(exc)} (the run was not recorded)", err=True)
+    def __init__(self, book: Any, snapshot: Any) -> None:
+        self.book = book
+        self.snapshot = snapshot
+
+    def close(self) -> None:
+        self.book.close()
+
+
+def open_for_recording(ledger: Path | None) -> Recorder:
+    """Open the ledger a run will be recorded in (raises LedgerError, before the run, if it cannot be)."""
+    from ..ledger import code_snapshot, open_ledger
+
+    snapshot = code_snapshot()
+    return Recorder(open_ledger(ledger), snapshot)
+
+
+def record_run(recorder: Recorder, write: Callable[[Any], Any]) -> int | None:
+    """Record with ``write(ledger)`` and say where on stderr. Returns an exit code
+    to use instead of the run's own when the run could not be recorded."""
+    from ..errors import LifeosError
+
+    changed = recorder.snapshot.changes()
+    if changed:
+        echo(f"error: a step changed lifeos's ledger code ({', '.join(changed)}); the run was not recorded",
+             err=True)
         return EXIT_USAGE
-    if not quiet:
-        typer.echo(f"recorded as {record.id[:12]} in {where}", err=True)
+    try:
+        record = write(recorder.book)
+    except LifeosError as exc:
+        echo(f"{format_error(exc)} (the run was not recorded)", err=True)
+        return EXIT_USAGE
+    echo(f"recorded as {record.id[:12]} in {recorder.book.path}", err=True)
     return None

@@ -1,4 +1,11 @@
-"""``lifeos run``: plan a mission, decide its human steps, run it, report."""
+"""``lifeos run``: plan a mission, decide its human steps, run it, record it, report.
+
+The order is what keeps a run from being lost: everything the command will
+need is checked first (params, state, the files it will write, the ledger);
+then the run; then the record; then the files; then what is printed. A write
+that fails after the run says so, and the run is in the ledger all the same;
+a closed pipe ends the command quietly after the record was made.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,22 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .missions import complete_mission
-from .recording import LedgerOption, NoRecordOption, record_run
-from .output import EXIT_FAILED, EXIT_OK, console, emit_json, escape, is_terminal, print_table, reports_errors
+from .missions import complete_human_step, complete_mission
+from .output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Settings,
+    console,
+    echo,
+    emit_json,
+    escape,
+    is_terminal,
+    print_table,
+    reports_errors,
+    warn,
+)
+from .recording import LedgerOption, NoRecordOption, open_for_recording, record_run
 
 _STATUS_STYLE = {
     "completed": "green",
@@ -20,6 +40,12 @@ _STATUS_STYLE = {
     "rejected": "red",
     "failed": "red",
 }
+
+FormatOption = Annotated[Optional[str], typer.Option(
+    "--format", metavar="FORMAT", help="The format of what is read from standard input ('-'): json, yaml or toml "
+                                       "(default: detected).")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: step descriptions, changed state.")]
 
 
 def ask_for_decisions(workflow: Any, decided: dict[str, bool]) -> dict[str, bool]:
@@ -42,27 +68,54 @@ def ask_for_decisions(workflow: Any, decided: dict[str, bool]) -> dict[str, bool
     return answers
 
 
-def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any]) -> None:
-    out = console()
+_MISSING = object()
+
+
+def changed_keys(initial_state: dict[str, Any], final_state: dict[str, Any]) -> list[str]:
+    """The top-level state keys a run added, removed or changed."""
+    return sorted(key for key in set(initial_state) | set(final_state)
+                  if initial_state.get(key, _MISSING) != final_state.get(key, _MISSING))
+
+
+def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], *, verbosity: int = 0,
+                      to_stderr: bool = False) -> None:
+    """The verdict, each step with its status, what changed and the receipt;
+    ``verbosity`` -1 prints the verdict line alone, 1 adds step descriptions
+    and the changed state's values."""
+    out = console(stderr=to_stderr)
     receipt = result.receipt
     verdict = "[green]succeeded[/]" if result.success else "[red bold]FAILED[/]"
     out.print(f"[bold]{escape(mission)}[/] {verdict} ({escape(receipt['workflow_id'])}, "
               f"clock {receipt['start_time']})")
-    print_table([[f"  {entry['step_id']}", entry["kind"], entry["operation"] or "-", entry["status"]]
-                 for entry in result.lineage], styles={3: lambda status: _STATUS_STYLE.get(status, "")})
+    if verbosity < 0:
+        return
+    descriptions = {step.id: step.description for step in result.executed_steps}
+    rows = []
+    for entry in result.lineage:
+        row = [f"  {entry['step_id']}", entry["kind"], entry["operation"] or "-", entry["status"]]
+        if verbosity > 0:
+            row.append(descriptions.get(entry["step_id"], ""))
+        rows.append(row)
+    print_table(rows, styles={3: lambda status: _STATUS_STYLE.get(status, "")}, to_stderr=to_stderr)
     if result.error_message:
         out.print(f"[red]error:[/] {escape(result.error_message)}")
     waiting = [item["id"] for item in receipt["human_steps"] if item["status"] == "awaiting_attestation"]
     if waiting:
         out.print(f"awaiting attestation: {escape(', '.join(waiting))} (decide with --approve STEP or --reject STEP)")
     final_state = result.final_state
-    changed = sorted(key for key in set(initial_state) | set(final_state)
-                     if initial_state.get(key, _MISSING) != final_state.get(key, _MISSING))
+    changed = changed_keys(initial_state, final_state)
     out.print(f"state changed: {escape(', '.join(changed)) if changed else 'nothing'}")
+    if verbosity > 0:
+        for key in changed:
+            text = json.dumps(final_state.get(key), ensure_ascii=False, sort_keys=True)
+            out.print(f"  {escape(key)} = {escape(text if len(text) <= 200 else text[:197] + '...')}")
     out.print(f"receipt {result.receipt_hash()}")
 
 
-_MISSING = object()
+def verbosity_of(quiet: bool, verbose: bool) -> int:
+    if quiet and verbose:
+        raise typer.BadParameter("--quiet and --verbose contradict each other; give one", param_hint="'--quiet'")
+    return -1 if quiet else 1 if verbose else 0
 
 
 @reports_errors
@@ -71,22 +124,35 @@ def run(
                                            autocompletion=complete_mission)],
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", metavar="KEY=VALUE", help="A param as key=value (JSON values allowed); repeatable.")] = None,
-    params_file: Annotated[Optional[Path], typer.Option(
-        "--params", metavar="FILE", help="Params from a JSON, YAML or TOML file (--param wins).")] = None,
-    state: Annotated[Optional[Path], typer.Option(
-        "--state", metavar="FILE", help="The initial state, from a JSON, YAML or TOML file.")] = None,
+    params_file: Annotated[Optional[str], typer.Option(
+        "--params", metavar="FILE", help="Params from a JSON, YAML or TOML file, or - for standard input "
+                                         "(--param wins).")] = None,
+    state: Annotated[Optional[str], typer.Option(
+        "--state", metavar="FILE", help="The initial state, from a JSON, YAML or TOML file, or - for "
+                                        "standard input.")] = None,
+    input_format: FormatOption = None,
     approve: Annotated[Optional[list[str]], typer.Option(
-        "--approve", metavar="STEP", help="Approve a human step; repeatable.")] = None,
+        "--approve", metavar="STEP", help="Approve a human step; repeatable.",
+        autocompletion=complete_human_step)] = None,
     reject: Annotated[Optional[list[str]], typer.Option(
-        "--reject", metavar="STEP", help="Reject a human step; repeatable.")] = None,
+        "--reject", metavar="STEP", help="Reject a human step; repeatable.",
+        autocompletion=complete_human_step)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every human step not decided otherwise.")] = False,
     clock: Annotated[Optional[str], typer.Option(
         "--clock", metavar="TIME", help="The run's time (ISO 8601), instead of now, to reproduce a run.")] = None,
     verify: Annotated[bool, typer.Option(
-        "--verify", help="Run each step twice and fail if the two runs differ (proves determinism).")] = False,
+        "--verify", help="Run each step twice, and the whole run again in a second process, and fail if "
+                         "they differ (proves determinism).")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the full result as JSON.")] = False,
-    output: Annotated[Optional[Path], typer.Option(
-        "--output", "-o", metavar="FILE", help="Also write the full result as JSON to FILE (atomically).")] = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", metavar="FILE",
+        help="Also write the full result as JSON to FILE (atomically); - for standard output.")] = None,
+    save_state: Annotated[Optional[str], typer.Option(
+        "--save-state", metavar="FILE",
+        help="Write the final state to FILE (JSON, YAML or TOML by extension, atomically), to carry it to "
+             "the next run; - for standard output.")] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
     ledger: LedgerOption = None,
     no_record: NoRecordOption = False,
 ) -> None:
@@ -105,42 +171,122 @@ def run(
 
       lifeos run daily_loop --state tasks.yaml --param capacity_minutes=180 --approve confirm-plan
 
-      lifeos run daily_loop --state tasks.yaml --yes --json --output result.json
+      lifeos run daily_loop --state tasks.yaml --yes --save-state tasks.yaml
+
+      cat state.json | lifeos run daily_loop --state - --yes --json
     """
-    from ..builder import MissionSpec, build_workflow
     from ..clock import FixedClock, format_instant, parse_instant
     from ..engine import ExecutionContext, Orchestrator
-    from ..files import write_text_atomically
-    from .params import collect_params, decisions, read_state
+    from ..files import check_output, write_data_file, write_text_atomically
+    from ..plugins import active_registry
+    from .params import collect_params, decisions, read_state, refuse_two_stdin_inputs
 
-    params = collect_params(params_file, param)
-    initial_state = read_state(state)
+    verbosity = verbosity_of(quiet, verbose)
+    refuse_two_stdin_inputs(params=params_file, state=state)
+    if output == "-" and save_state == "-":
+        raise typer.BadParameter("--output - and --save-state - would both write to standard output; "
+                                 "give a file for one of them", param_hint="'--output'")
+    if json_output and "-" in (output, save_state):
+        raise typer.BadParameter("--json and a '-' output would both write to standard output; drop one",
+                                 param_hint="'--json'")
+    params = collect_params(params_file, param, input_format)
+    initial_state = read_state(state, input_format)
+    inputs = [(f"--{name} input", path) for name, path in (("state", state), ("params", params_file)) if path]
+    for label, path in (("--output", output), ("--save-state", save_state)):
+        if path is not None:
+            check_output(path, label, inputs=[item for item in inputs if not (
+                label == "--save-state" and item[0] == "--state input")])  # carrying a state forward is the point
     instant = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
-    workflow = build_workflow(MissionSpec(mission, params))
+    registry = active_registry()
+    entry = registry.mission(mission)
+    workflow = entry.build(params, strict=True)
+    for message in entry.state_warnings(initial_state):
+        warn(message)
     approvals = decisions(approve, reject)
     if yes:
         approvals = {**{step.id: True for step in workflow.human_steps}, **approvals}
     elif workflow.human_steps and not json_output and is_terminal() and is_terminal_input():
         approvals = ask_for_decisions(workflow, approvals)
-    clock_input = FixedClock(instant)
-    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=clock_input)
-    result = Orchestrator().run_workflow(workflow, context, verify=verify)
-    if output is not None:
-        write_text_atomically(output, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    if json_output:
-        emit_json(result.to_dict())
-    else:
-        print_run_summary(mission, result, initial_state)
-    failed_to_record = None
-    if not no_record:
-        from ..plugins import active_registry
-        from ..recording import record_mission_run
+    book = None if no_record else open_for_recording(ledger)
+    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=FixedClock(instant))
+    try:
+        result = Orchestrator().run_workflow(workflow, context, verify=verify)
+        if verify:
+            difference = _difference_elsewhere(mission, params, initial_state, approvals, format_instant(instant),
+                                               result)
+            if difference is not None:
+                echo(f"error: {difference}", err=True)
+                raise typer.Exit(EXIT_FAILED)
+        code = EXIT_OK if result.success else EXIT_FAILED
+        if book is not None:
+            from ..recording import record_mission_run
 
-        failed_to_record = record_run(ledger, lambda book: record_mission_run(
-            book, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
-            clock=format_instant(instant), verify=verify, workflow=workflow, result=result,
-            registry=active_registry()), quiet=False)
-    raise typer.Exit(failed_to_record or (EXIT_OK if result.success else EXIT_FAILED))
+            code = record_run(book, lambda ledger_: record_mission_run(
+                ledger_, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
+                clock=format_instant(instant), verify=verify, workflow=workflow, result=result,
+                registry=registry)) or code
+    finally:
+        if book is not None:
+            book.close()
+    document = result.to_dict() if (json_output or output is not None) else None
+    for label, write in (("--output", None if output is None else lambda: write_text_atomically(
+            output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")),
+                         ("--save-state", None if save_state is None else lambda: write_data_file(
+                             save_state, result.final_state, "saved state", format=input_format if save_state == "-"
+                             else None))):
+        if write is not None:
+            code = write_after_the_run(label, write) or code
+    Settings.outcome = code
+    if json_output:
+        emit_json(document)
+    else:
+        print_run_summary(mission, result, initial_state, verbosity=verbosity,
+                          to_stderr="-" in (output, save_state))
+    raise typer.Exit(code)
+
+
+def write_after_the_run(label: str, write: Any) -> int | None:
+    """Write one output of a finished run (``-`` reaches the command's standard
+    output); a failure is said, and is exit 2 (the run itself is kept)."""
+    from contextlib import redirect_stdout
+
+    from ..errors import LifeosError
+    from .output import stdout
+
+    try:
+        with redirect_stdout(stdout()):
+            write()
+    except LifeosError as exc:
+        warn(f"{label} was not written: {exc} (the run itself finished and was recorded)")
+        return EXIT_USAGE
+    return None
+
+
+def _difference_elsewhere(mission: str, params: dict[str, Any], initial_state: dict[str, Any],
+                          approvals: dict[str, bool], clock: str, result: Any) -> str | None:
+    """Run the same inputs in a second process (another hash seed): why the run is
+    not reproducible, or ``None``. Such a run is refused before it is recorded."""
+    from ..crosscheck import not_installed, rerun_elsewhere
+    from ..hashing import stable_hash
+    from ..jsonvalue import first_difference
+    from ..plugins import active_registry, configured_disabled
+
+    if any(entry["status"] == "nondeterministic" for entry in result.lineage):
+        return None  # the in-process verification caught it already; the result says so
+    local = not_installed(active_registry(), [mission], {step.operation for step in result.executed_steps
+                                                         if step.operation})
+    if local:
+        warn(f"--verify: {', '.join(local)} not installed from a distribution, so the second-process check "
+             "was skipped")
+        return None
+    here = result.to_dict()
+    there = rerun_elsewhere({"kind": "mission", "mission": mission, "params": params, "initial_state": initial_state,
+                             "approvals": approvals, "clock": clock}, configured_disabled())
+    if stable_hash(there) == stable_hash(here):
+        return None
+    return (f"mission {mission!r} is not reproducible: run again in a second process (another PYTHONHASHSEED), "
+            f"its result differs at {first_difference(here, there)!r}; it depends on set order, hash(), id(), the "
+            "pid or the environment (see docs/envelope.md). The run was not recorded.")
 
 
 def is_terminal_input() -> bool:

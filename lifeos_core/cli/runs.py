@@ -1,4 +1,8 @@
-"""``lifeos runs``: the recorded runs: list, show, verify, replay, export."""
+"""``lifeos runs``: the recorded runs: list, show, verify, replay, export.
+
+Every one of these only reads: the ledger is opened read-only, so they work
+for someone who may not write it, and never create, migrate or change it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,18 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, emit_json, escape, print_table, reports_errors
+from .output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    console,
+    echo,
+    emit_json,
+    escape,
+    print_table,
+    reports_errors,
+    warn,
+)
 from .recording import LedgerOption
 
 runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export.",
@@ -17,9 +32,10 @@ IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, or a
 
 
 def _open(ledger: Path | None) -> Any:
+    """The ledger, opened for reading: these commands never create, migrate or write it."""
     from ..ledger import open_ledger
 
-    return open_ledger(ledger, create=False)
+    return open_ledger(ledger, read_only=True)
 
 
 def _verdict(record: Any) -> str:
@@ -38,20 +54,28 @@ def list_runs(
 ) -> None:
     """List recorded runs, newest first.
 
+    A ledger that does not exist yet lists no runs. A damaged record is left
+    out, and named in a warning on stderr (lifeos runs verify checks them all).
+
     Examples:
 
       lifeos runs list
 
       lifeos runs list --mission daily_loop --failed --limit 5
     """
-    with _open(ledger) as book:
-        records = book.records(name=mission, failed=failed, limit=limit)
+    from ..ledger import default_ledger_path
+
+    records: list[Any] = []
+    if default_ledger_path(ledger).exists():  # no ledger yet: nothing recorded, and nothing to create
+        with _open(ledger) as book:
+            records = book.records(name=mission, failed=failed, limit=limit,
+                                   on_damaged=lambda line: warn(f"not listed: {line}"))
     if json_output:
         emit_json([{"id": r.id, "seq": r.seq, "kind": r.kind, "name": r.name, "success": r.success,
                     "recorded_at": r.recorded_at, "result_hash": r.body["result_hash"]} for r in records])
         return
     if not records:
-        typer.echo("No recorded runs match." if (mission or failed) else "No recorded runs yet.")
+        echo("No recorded runs match." if (mission or failed) else "No recorded runs yet.")
         return
     print_table([[r.id[:12], r.recorded_at, r.kind.replace("_", " "), r.name, _verdict(r)] for r in records],
                 headers=["ID", "Recorded", "Kind", "Name", "Verdict"],
@@ -106,39 +130,64 @@ def show_run(
     result = body["result"]
     if record.kind == "mission_run" and result.get("error_message"):
         out.print(f"  [red]error[/]         {escape(result['error_message'])}")
-    if record.kind == "test_run":
-        failed = [key for key, verdict in result["expectations_result"]["expectation_results"].items()
-                  if not verdict["passed"]]
-        total = len(result["expectations_result"]["expectation_results"])
-        out.print(f"  verdict       {total - len(failed)} of {total} expectations passed"
+    verdicts = _expectation_verdicts(result) if record.kind == "test_run" else None
+    if verdicts is not None:
+        failed = [key for key, verdict in verdicts.items() if not (isinstance(verdict, dict) and verdict.get("passed"))]
+        out.print(f"  verdict       {len(verdicts) - len(failed)} of {len(verdicts)} expectations passed"
                   + (f"; failed: {escape(', '.join(failed))}" if failed else ""))
+
+
+def _expectation_verdicts(result: dict[str, Any]) -> dict[str, Any] | None:
+    """A test run's verdict per expectation, if its result holds them as a test run's does."""
+    judged = result.get("expectations_result")
+    verdicts = judged.get("expectation_results") if isinstance(judged, dict) else None
+    return verdicts if isinstance(verdicts, dict) else None
 
 
 @runs_app.command("verify")
 @reports_errors
 def verify_runs(
+    expect_head: Annotated[Optional[str], typer.Option(
+        "--expect-head", metavar="HASH",
+        help="The head printed by an earlier verify (its id, or a unique prefix of 4+ hex characters): "
+             "exit 1 if the chain no longer contains it.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     ledger: LedgerOption = None,
 ) -> None:
     """Check every record's hash and its link to the one before: exit 1 if any is broken.
 
-    Prints the head of the chain: keep it somewhere else to be able to tell,
-    later, that no record was removed from the end.
+    Prints the head of the chain: keep it somewhere else, and give it later
+    with --expect-head to tell that no record was removed from the end.
 
-    Example: lifeos runs verify
+    Examples:
+
+      lifeos runs verify
+
+      lifeos runs verify --expect-head 5d1e0c8f6a21
     """
     with _open(ledger) as book:
-        report = book.verify()
+        report = book.verify(expect_head=expect_head)
         where = book.path
+    expected = report.expected_head
     if json_output:
         emit_json({"intact": report.intact, "records": report.records, "head": report.head,
-                   "problems": list(report.problems)})
+                   "problems": list(report.problems),
+                   "expected_head": None if expected is None else {
+                       "given": expected.given, "found": expected.found, "id": expected.id, "seq": expected.seq,
+                       "added_after": expected.added_after, "message": expected.message}})
     elif report.intact:
-        typer.echo(f"{report.records} record(s) in {where}: the chain is intact; head {report.head or '-'}")
+        echo(f"{report.records} record(s) in {where}: the chain is intact; head {report.head or '-'}")
+        if expected is not None:
+            echo(f"note: {expected.message}")
     else:
         for problem in report.problems:
-            typer.echo(f"broken: {problem}", err=True)
-        typer.echo(f"{len(report.problems)} broken record(s) of {report.records} in {where}", err=True)
+            echo(f"broken: {problem}", err=True)
+        broken = len(report.problems) - (expected is not None and not expected.found)
+        if broken:
+            echo(f"{broken} broken record(s) of {report.records} in {where}", err=True)
+        else:
+            echo(f"{report.records} record(s) in {where}, head {report.head or '-'}: the expected head is not "
+                 "among them", err=True)
     raise typer.Exit(EXIT_OK if report.intact else EXIT_FAILED)
 
 
@@ -166,19 +215,19 @@ def replay_run(
                    "replayed_hash": outcome.result_hash, "differences": list(outcome.differences),
                    "version_changes": list(outcome.version_changes)})
     elif outcome.same:
-        typer.echo(f"{record.kind.replace('_', ' ')} {record.name} ({record.id[:12]}) replayed: same result "
-                   f"{outcome.result_hash}")
+        echo(f"{record.kind.replace('_', ' ')} {record.name} ({record.id[:12]}) replayed: same result "
+             f"{outcome.result_hash}")
     else:
-        typer.echo(f"{record.kind.replace('_', ' ')} {record.name} ({record.id[:12]}) replayed: the result differs")
-        typer.echo(f"  recorded {record.body['result_hash']}")
-        typer.echo(f"  replayed {outcome.result_hash}")
+        echo(f"{record.kind.replace('_', ' ')} {record.name} ({record.id[:12]}) replayed: the result differs")
+        echo(f"  recorded {record.body['result_hash']}")
+        echo(f"  replayed {outcome.result_hash}")
         for path in outcome.differences:
-            typer.echo(f"  differs at {path or '(the whole result)'}")
+            echo(f"  differs at {path or '(the whole result)'}")
         for change in outcome.version_changes:
-            typer.echo(f"  version changed: {change}")
+            echo(f"  version changed: {change}")
         if not outcome.version_changes:
-            typer.echo("  no version changed: the difference comes from code that is not versioned, "
-                       "or from a mission that is not deterministic (try --verify)")
+            echo("  no version changed: the difference comes from code that is not versioned, "
+                 "or from a mission that is not deterministic (try --verify)")
     raise typer.Exit(EXIT_OK if outcome.same else EXIT_FAILED)
 
 
@@ -199,7 +248,7 @@ def export_run(
     from ..attestation import in_toto_statement
 
     if format != "in-toto":
-        typer.echo(f"error: unknown export format {format!r}; the formats are: in-toto", err=True)
+        echo(f"error: unknown export format {format!r}; the formats are: in-toto", err=True)
         raise typer.Exit(EXIT_USAGE)
     with _open(ledger) as book:
         record = book.get(record_id)

@@ -161,6 +161,11 @@ MISSION = Mission(
     description="Plan the day: summarise tasks, pick priorities within capacity, log the plan.",
     plan=plan,
     params=PARAMS,
+    reads={
+        "tasks": "the task list: id, title, priority (high/medium/low), due (ISO date), estimate_minutes, done",
+        "journal": "earlier journal entries, one per date (the log step adds today's)",
+    },
+    check_state=task_rules.field_warnings,
 )
 
 

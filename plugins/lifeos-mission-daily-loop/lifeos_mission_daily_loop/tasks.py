@@ -6,6 +6,7 @@ are ranked, how capacity is filled) can be read and tested on their own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from lifeos_core import StepFailed
 
 PRIORITIES = ("high", "medium", "low")
 DEFAULT_PRIORITY = "medium"
+TASK_FIELDS = ("id", "title", "priority", "due", "estimate_minutes", "done")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,25 @@ def read_tasks(state: dict[str, Any]) -> list[Task]:
             raise StepFailed(f"{where}.done must be true or false, got {done!r}")
         tasks.append(Task(task_id, title, priority, due, estimate, done))
     return tasks
+
+
+def field_warnings(state: Mapping[str, Any]) -> list[str]:
+    """Task fields this mission does not read (``estimate: 45`` for
+    ``estimate_minutes``), one line each: the task still plans, without them."""
+    from lifeos_core.errors import did_you_mean
+
+    raw = state.get("tasks") if isinstance(state, Mapping) else None
+    if not isinstance(raw, (list, tuple)):
+        return []
+    warnings = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            continue
+        for key in item:
+            if key not in TASK_FIELDS:
+                warnings.append(f"tasks[{index}]: daily_loop does not read the field {key!r}"
+                                f"{did_you_mean(key, TASK_FIELDS)}; task fields are: {', '.join(TASK_FIELDS)}")
+    return warnings
 
 
 def summarise(tasks: list[Task], today: str) -> dict[str, int]:

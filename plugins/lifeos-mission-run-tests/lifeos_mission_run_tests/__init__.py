@@ -34,11 +34,12 @@ def _plan(context: StepContext) -> TestPlan:
 
     suite = context.params.get("suite")
     if suite is None:
-        suite = {"suite_name": context.params.get("target", "default"), "scenarios": []}
+        raise StepFailed("there is no test plan to run: pass one as the 'suite' param "
+                         "(e.g. lifeos run run_tests --params plan.yaml, whose 'suite' holds the plan)")
     try:
         return parse_test_plan(suite, context.params.get("expectations"))
     except ConfigError as exc:
-        raise StepFailed(f"the test plan is invalid: {exc}") from None
+        raise StepFailed(f"the test plan is invalid: {'; '.join(exc.problems)}") from None
 
 
 def _record(state: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def _record(state: dict[str, Any]) -> dict[str, Any]:
 
 def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
     """Check the plan and list its scenarios, mission calls and expectations."""
-    from lifeos_core import LifeosError, MissionSpec, build_workflow
+    from lifeos_core import LifeosError, get_mission
 
     plan = _plan(context)
     calls = 0
@@ -60,10 +61,13 @@ def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContex
             if call.name == NAME:
                 raise StepFailed(f"{where}: a test plan may not run {NAME} itself (no recursion)")
             try:
-                build_workflow(MissionSpec(call.name, call.params))
+                get_mission(call.name).build(call.params, strict=True)
             except LifeosError as exc:
                 raise StepFailed(f"{where}: {exc}") from None
             calls += 1
+    if not plan.suite.scenarios or not plan.expectations.expectations:
+        what = "no scenarios" if not plan.suite.scenarios else "no expectations"
+        raise StepFailed(f"the test plan {plan.suite.suite_name!r} has {what}: nothing to test")
     state["run_tests"] = {
         "target": context.params.get("target"),
         "suite_name": plan.suite.suite_name,

@@ -115,9 +115,13 @@ def test_a_bad_plan_is_refused_before_anything_runs(suite, message):
     assert [step.id for step in result.executed_steps] == ["tests-discover"]
 
 
-def test_without_a_suite_the_plan_is_empty_and_passes():
-    record = run_mission("run_tests", {"target": "runtime"}).final_state["run_tests"]
-    assert (record["suite_name"], record["passed"], record["counts"]["expectations"]) == ("runtime", True, 0)
+def test_without_a_plan_or_with_an_empty_one_the_mission_fails_saying_there_is_nothing_to_test():
+    missing = run_mission("run_tests", {"target": "runtime"})
+    assert missing.success is False and missing.failed_step_id == "tests-discover"
+    assert "there is no test plan to run" in missing.error_message
+    empty = run_mission("run_tests", {"suite": {"suite_name": "e", "scenarios": [
+        {"scenario_name": "s", "missions": [{"name": "greet", "params": {"who": "x"}}]}]}})
+    assert empty.success is False and "has no expectations: nothing to test" in empty.error_message
 
 
 def test_the_suite_param_must_be_an_object():

@@ -326,6 +326,13 @@ class TestPlan:
     parts: PlanParts = field(default_factory=PlanParts, compare=False, repr=False)
 
     def run(self, *, verify: bool = False) -> TestRunResult:
+        """Check the plan against the installed missions, as ``lifeos test`` does
+        (raising :class:`ConfigError` with every problem), then run it."""
+        from .validation import check_plan
+
+        report = check_plan(self)
+        if report.errors:
+            raise ConfigError(report.errors[0], report.errors)
         return run_test_run(self.suite, self.expectations, verify=verify)
 
 

@@ -55,7 +55,10 @@ def rerun_elsewhere(job: Mapping[str, Any], disabled_plugins: tuple[str, ...] = 
     if completed.returncode != 0:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         raise CrossCheckError(f"the second process of --verify could not run: {last}")
-    return json.loads(completed.stdout)
+    try:
+        return json.loads(completed.stdout)
+    except ValueError:
+        raise CrossCheckError("the second process of --verify gave no readable result") from None
 
 
 def _run(job: Mapping[str, Any]) -> dict[str, Any]:
@@ -79,8 +82,13 @@ def _run(job: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
+    from contextlib import redirect_stdout
+
     job = json.loads(sys.stdin.read())
-    sys.stdout.write(json.dumps(_run(job)))
+    result = sys.stdout
+    with redirect_stdout(sys.stderr):  # what plugins and steps print stays out of the result
+        outcome = _run(job)
+    result.write(json.dumps(outcome))
 
 
 if __name__ == "__main__":

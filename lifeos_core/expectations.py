@@ -76,6 +76,8 @@ class MissionExpectation:
                 compile_pattern(self.expected)
             except DefinitionError as exc:
                 raise DefinitionError(f"expectation {self.id!r}: {exc}") from None
+        if self.op == "len_eq" and isinstance(self.expected, float) and self.expected.is_integer():
+            object.__setattr__(self, "expected", int(self.expected))  # 3.0 is 3 in JSON, as the schema says
         if self.op == "len_eq" and (
             isinstance(self.expected, bool) or not isinstance(self.expected, int) or self.expected < 0
         ):

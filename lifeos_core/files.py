@@ -787,18 +787,25 @@ def write_text_atomically(path: str | Path, text: str) -> None:
     _replace(target, data, existing, prefix)
 
 
-def check_output(path: str | Path, what: str, inputs: Iterable[tuple[str, str | Path | None]] = ()) -> None:
+def check_output(path: str | Path, what: str, inputs: Iterable[tuple[str, str | Path | None]] = (), *,
+                 data: bool = False) -> None:
     """Refuse, before a command does any work, an output it could not write.
 
     The same refusals as :func:`write_text_atomically` (a missing folder, a
     file in the folder's path, a directory or a device as the target, a folder
-    we may not write), and an output that is one of the command's ``inputs``
-    (``(label, path)`` pairs): writing it would replace what was read.
-    ``"-"`` (standard output) always passes.
+    we may not write, a name ending in a slash), and an output that is one of
+    the command's ``inputs`` (``(label, path)`` pairs): writing it would
+    replace what was read. With ``data``, the extension must name a format
+    :func:`write_data_file` writes. ``"-"`` (standard output) always passes.
     """
     if is_stdio(path):
         return
+    if str(path).endswith(("/", os.sep)):
+        raise DataFileError(f"cannot write {what} {path}: the name ends in '/', so it names a folder; "
+                            "give a file name")
     path = Path(path)
+    if data:
+        _kind_by_suffix(path, f"{what} {path}")
     target, _ = _checked_target(path, f"cannot write {what} {path}", f"refusing to replace {what} {path}")
     if not os.access(target.parent, os.W_OK | os.X_OK):
         raise DataFileError(f"cannot write {what} {path}: permission denied (folder {target.parent})")

@@ -266,6 +266,54 @@ def _refusing(what: str, event: str, applies: Callable[..., bool] | None = None)
     return make
 
 
+_no_exit: ContextVar[bool] = ContextVar("lifeos_no_exit", default=False)
+
+
+@contextmanager
+def exits_refused() -> Iterator[None]:
+    """Around a plugin's own code, outside steps: ``os._exit`` is refused (raised
+    as an :class:`EnvelopeBreach`) and what it registers with ``atexit`` runs
+    the same way at exit, so no pack can end ``lifeos`` with a code of its own."""
+    install()
+    token = _no_exit.set(True)
+    try:
+        yield
+    finally:
+        _no_exit.reset(token)
+
+
+def _refusing_exit(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _exit(*args: Any, **kwargs: Any) -> Any:
+        guard = _current.get()
+        if guard is not None and _enabled:
+            guard.refuse(EXIT, "os._exit")
+        if _no_exit.get():
+            raise EnvelopeBreach(EXIT, "os._exit")
+        return original(*args, **kwargs)
+    return _exit
+
+
+def _registering_at_exit(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``atexit.register``: a callback registered by a step or while a plugin
+    loads runs, at exit, with ``os._exit`` refused (modules such as logging
+    register one when first imported, which must keep working)."""
+    def register(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        if (_current.get() is None or not _enabled) and not _no_exit.get():
+            return original(function, *args, **kwargs)
+
+        def at_exit() -> Any:
+            try:
+                with exits_refused():
+                    return function(*args, **kwargs)
+            except EnvelopeBreach as breach:
+                sys.stderr.write(f"warning: an exit handler a plugin registered tried {breach}; refused\n")
+                return None
+
+        original(at_exit)
+        return function
+    return register
+
+
 def _opens_for_writing(*args: Any, **kwargs: Any) -> bool:
     flags = args[1] if len(args) > 1 else kwargs.get("flags")
     return not isinstance(flags, int) or bool(flags & _WRITE_FLAGS)
@@ -278,7 +326,10 @@ def _wrap_refused() -> None:
     for name in _FD_WRITES:
         _replace(os, name, _refusing(FILES, f"os.{name}"))
     _replace(os, "umask", _refusing(UMASK, "os.umask"))
-    _replace(os, "_exit", _refusing(EXIT, "os._exit"))  # exit 0 from a step would pass any CI silently
+    _replace(os, "_exit", _refusing_exit)  # exit 0 from a step would pass any CI silently
+    import atexit
+
+    _replace(atexit, "register", _registering_at_exit)
     try:
         import _posixsubprocess
     except ImportError:
@@ -428,6 +479,13 @@ def _wrap_restored() -> None:
     for setter, getter in _SYS_SETTERS:
         if hasattr(sys, getter):
             _replace(sys, setter, _remembering_value(getattr(sys, getter)))
+
+
+def install() -> None:
+    """Install the guard in this process (once; the first step does it anyway):
+    for code that must see the process as steps will leave it."""
+    if _enabled and not _installed:
+        _install()
 
 
 def _install() -> None:

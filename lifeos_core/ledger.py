@@ -769,9 +769,17 @@ class CodeSnapshot:
                                                                             _internals(new)):
                     changed.append((key, "had its code, defaults or closure replaced"))
             if len(now) != len(before) or changed:
-                changed += [(key, "was added") for key in now if key not in before and key not in _VOLATILE]
+                changed += [(key, "was added") for key in now if key not in before and key not in _VOLATILE
+                            and not _is_submodule(name, key, now[key])]
             found += [f"{name}.{key} {what}" for key, what in sorted(changed)]
         return found
+
+
+def _is_submodule(owner: str, key: str, value: Any) -> bool:
+    """Whether ``value`` is the submodule ``owner.key``, which importing it adds
+    (``import json.tool`` inside a step): it shadows nothing the ledger calls."""
+    return isinstance(value, types.ModuleType) and value.__name__ == f"{owner}.{key}" and \
+        sys.modules.get(value.__name__) is value
 
 
 def code_snapshot(*extra: Any) -> CodeSnapshot:

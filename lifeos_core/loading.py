@@ -59,11 +59,14 @@ _PROVIDING_HOOKS = ("lifeos_register_operations", "lifeos_register_missions")
 @contextmanager
 def plugin_code() -> Iterator[None]:
     """Around a plugin's own code (its import, its hooks): what it prints goes
-    to standard error, and an exit it asks for (``SystemExit``) or any other
-    ``BaseException`` but Ctrl-C is raised as a :class:`PluginError` for the
-    caller to record against that plugin."""
+    to standard error, and an exit it asks for (``SystemExit``, ``os._exit``)
+    or any other ``BaseException`` but Ctrl-C is raised as a
+    :class:`PluginError` for the caller to record against that plugin; what it
+    registers with ``atexit`` cannot end the process either."""
+    from .guard import exits_refused
+
     try:
-        with redirect_stdout(sys.stderr):
+        with redirect_stdout(sys.stderr), exits_refused():
             yield
     except (KeyboardInterrupt, LifeosError, Exception):
         raise

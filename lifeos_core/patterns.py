@@ -6,9 +6,11 @@ plan could hang ``lifeos test``. Patterns therefore run on RE2 (the
 ``google-re2`` package), whose time grows linearly with the text, so a
 verdict never depends on how fast the machine is. RE2's syntax is Python's
 minus backreferences and lookaround, and its ``\\w``, ``\\d`` and ``\\s`` are
-ASCII (``\\pL`` is any letter). Where google-re2 cannot be installed, Python's
-``re`` runs the same patterns with ``re.ASCII``, so verdicts agree; only the
-linear-time guarantee is lost (docs/test-plans.md says so).
+ASCII (``\\pL`` is any letter). google-re2 is a dependency of lifeos-core
+and ships wheels for the platforms lifeos supports; should it fail to import,
+Python's ``re`` runs patterns with ``re.ASCII`` instead, which accepts more
+syntax (backreferences, lookaround, ``\\Z``) and loses the linear-time
+guarantee.
 """
 
 from __future__ import annotations

@@ -139,7 +139,14 @@ def replay(record: LedgerRecord, registry: Any = None) -> Replay:
         rerun = _replay_test
     else:
         raise LedgerError(f"record {record.id[:12]} is a {record.kind!r}, which this lifeos cannot replay")
-    result = rerun(inputs, record.id)
+    try:
+        result = rerun(inputs, record.id)
+    except LifeosError as exc:
+        changes = _version_changes(record.body["versions"], registry)
+        if not changes:
+            raise
+        raise LedgerError(f"record {record.id[:12]} cannot be replayed with the versions installed now "
+                          f"({'; '.join(changes)}): {exc}") from None
     return Replay(
         record=record,
         result=result,

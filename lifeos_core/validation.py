@@ -60,7 +60,8 @@ def call_problem(call: Any, registry: Any = None) -> str | None:
     try:
         registry.mission(call.name).build(call.params, strict=True)
     except LifeosError as exc:
-        return f"(mission {call.name!r}) {exc}"
+        message = str(exc)  # it names the mission itself, unless it is about something else
+        return message if f"mission {call.name!r}" in message else f"(mission {call.name!r}) {message}"
     return None
 
 
@@ -133,11 +134,12 @@ def validate_plan_files(path: str | Path, expectations_path: str | Path | None =
     """Read a plan file (and an optional expectations file) and check it, as
     :func:`read_and_check` does; a file that cannot be read or parsed gives its
     problem and nothing else."""
-    from .files import read_data_file
+    from .files import is_stdio, read_data_file
 
-    try:
-        config = read_data_file(path, "test plan", format=format)
-        expectations = read_data_file(expectations_path, "expectations file", format=format) \
+    try:  # ``format`` is the format of standard input; files go by their extension
+        config = read_data_file(path, "test plan", format=format if is_stdio(path) else None)
+        expectations = read_data_file(expectations_path, "expectations file",
+                                      format=format if is_stdio(expectations_path) else None) \
             if expectations_path is not None else None
     except ConfigError as exc:
         return None, PlanReport(errors=list(exc.problems))

@@ -196,8 +196,8 @@ def test_validate_lists_every_problem(tmp_path):
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     joined = "\n".join(errors)
-    assert "scenarios[0].missions[0]: (mission 'nope') unknown mission 'nope'" in joined
-    assert "scenarios[0].missions[1]: (mission 'note') mission 'note': param 'text' must be a string" in joined
+    assert "scenarios[0].missions[0]: unknown mission 'nope'" in joined
+    assert "scenarios[0].missions[1]: mission 'note': param 'text' must be a string" in joined
     assert "scenarios[0].missions[2]: Missing required field 'name'" in joined
     assert "scenarios[1].clock: clock time 'noon' is not an ISO 8601 instant" in joined
     assert "scenarios[1].expectations[0].op: Invalid value for 'op': 'about'" in joined
@@ -205,7 +205,7 @@ def test_validate_lists_every_problem(tmp_path):
     assert "expectation 'e1' names scenario 'zzz', which the plan does not have" in joined
     assert "expectation 'e2' names mission 'break', which scenario 'b' does not run (it runs: note)" in joined
     assert len(errors) == 8
-    assert result.stderr.splitlines()[-1].endswith("8 problem(s)")
+    assert result.stderr.splitlines()[-1].endswith("8 problems")
 
 
 def test_validate_json_and_warnings(tmp_path):

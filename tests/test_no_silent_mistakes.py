@@ -353,8 +353,10 @@ def site(tmp_path, monkeypatch):
         (info / "entry_points.txt").write_text(f"[lifeos]\n{module} = {module}\n")
 
     yield install
-    for name in [name for name in sys.modules if name.startswith(("exiting", "noisy", "chancy"))]:
+    for name in [name for name in sys.modules if name.startswith(("exiting", "noisy", "chancy", "chatty"))]:
         del sys.modules[name]
+    while str(folder) in sys.path:  # before the registry is loaded again, not after monkeypatch's undo
+        sys.path.remove(str(folder))
     reload_plugins()
 
 
@@ -422,9 +424,130 @@ def test_verify_catches_a_result_that_depends_on_set_order(site, ledger_in_tmp):
 
 def test_broken_pipes_end_quietly_after_recording(tmp_path):
     env = {**os.environ, "LIFEOS_LEDGER": str(tmp_path / "ledger.sqlite3")}
-    listing = subprocess.run(f"'{sys.executable}' -m lifeos_core missions list | head -c 0", shell=True,
-                             capture_output=True, text=True, env=env)
+    listing = subprocess.run(f"'{sys.executable}' -m lifeos_core missions list | head -c 0; exit ${{PIPESTATUS[0]}}",
+                             shell=True, executable="/bin/bash", capture_output=True, text=True, env=env)
     assert "Traceback" not in listing.stderr and "BrokenPipe" not in listing.stderr
-    run = subprocess.run(f"'{sys.executable}' -m lifeos_core run echo -p message=hi -v | head -c 1", shell=True,
+    assert listing.returncode == 0
+    run = subprocess.run(f"'{sys.executable}' -m lifeos_core run echo -p message=hi -v | head -c 1; "
+                         "exit ${PIPESTATUS[0]}", shell=True, executable="/bin/bash",
                          capture_output=True, text=True, env=env)
     assert "Traceback" not in run.stderr and "recorded as" in run.stderr
+    assert run.returncode == 0
+    helped = subprocess.run(f"'{sys.executable}' -m lifeos_core test --help | head -c 0; exit ${{PIPESTATUS[0]}}",
+                            shell=True, executable="/bin/bash", capture_output=True, text=True, env=env)
+    assert helped.returncode == 0 and "Traceback" not in helped.stderr
+
+
+# --- found in review ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "tally", "-q", "-v"],
+    ["run", "tally", "--json", "-o", "-"],
+    ["run", "tally", "-o", "-", "--save-state", "-"],
+    ["run", "tally", "--format", "xml"],
+])
+def test_contradictory_options_are_usage_errors_not_internal_ones(args):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_failed_or_rejected_run_does_not_overwrite_the_state_it_read(tmp_path):
+    state = write(tmp_path, "state.yaml", {"items": [1]})
+    before = state.read_text()
+    result = invoke("run", "tally", "--state", state, "--save-state", state, "--reject", "confirm", "--no-record")
+    assert result.exit_code == 1
+    assert "the state was not saved, because the run was rejected at 'confirm'" in result.stderr
+    assert state.read_text() == before
+
+
+def test_the_save_state_format_is_checked_before_the_run(tmp_path, monkeypatch):
+    ran = []
+    monkeypatch.setattr("lifeos_core.engine.Orchestrator.run_workflow", lambda *a, **k: ran.append(1))
+    result = invoke("run", "tally", "--save-state", tmp_path / "state.txt", "--yes")
+    assert result.exit_code == 2 and "unsupported extension" in result.stderr and not ran
+    slash = invoke("run", "tally", "--save-state", f"{tmp_path}/out.json/", "--yes")
+    assert slash.exit_code == 2 and "names a folder" in slash.stderr
+
+
+def test_format_applies_to_standard_input_only(tmp_path):
+    params = write(tmp_path, "p.json", {"by": 2})
+    result = invoke("run", "tally", "--format", "yaml", "--state", "-", "--params", params, "--yes", "--json",
+                    "--no-record", input="items: [1, 2]\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["final_state"]["total"] == 4
+
+
+def test_json_params_on_the_command_line_follow_the_file_rules():
+    long = invoke("run", "tally", "-p", "by=" + "7" * 5000, "--no-record")
+    assert long.exit_code == 2 and "5000 digits" in long.stderr
+    twice = invoke("run", "tally", "-p", 'by={"a": 1, "a": 2}', "--no-record")
+    assert twice.exit_code == 2 and "appears twice" in twice.stderr
+
+
+def test_quiet_still_says_a_human_step_is_waiting():
+    result = invoke("run", "tally", "-q", "--no-record", "--clock", "2026-01-01T00:00:00Z")
+    assert result.stdout.strip() == "tally succeeded (wf-tally, clock 2026-01-01T00:00:00Z), awaiting confirm"
+
+
+def test_a_plan_run_from_python_is_checked_as_the_command_line_checks_it():
+    from lifeos_core import ConfigError, parse_test_plan
+
+    plan = parse_test_plan(a_plan(scenarios=[{"scenario_name": "one", "missions": [
+        {"name": "tally", "params": {"capacity": 100}}]}]))
+    with pytest.raises(ConfigError, match="has no param 'capacity'"):
+        plan.run()
+
+
+PRINTING = '''
+from lifeos_core import Mission, StepSpec, hookimpl
+
+
+def chatty(state, payload, context):
+    print("PRINTED BY A STEP")
+    state["said"] = True
+    return state
+
+
+@hookimpl
+def lifeos_register_missions(register):
+    register(Mission("chatty", "Prints.", lambda params: [StepSpec("s", "runtime", {"operation": "chatty"})]))
+
+
+@hookimpl
+def lifeos_register_operations(register):
+    register("chatty", chatty)
+'''
+
+
+def test_verify_with_a_step_that_prints(site):
+    site("chatty-pack", PRINTING)
+    from lifeos_core import use_registry
+
+    with use_registry(reload_plugins()):
+        result = invoke("run", "chatty", "--verify", "--no-record", "--clock", "2026-01-01T00:00:00Z", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["final_state"] == {"said": True}
+
+
+def test_a_pack_cannot_end_lifeos_with_an_exit_of_its_own(site):
+    site("exiting-hard", "import atexit, os\natexit.register(lambda: os._exit(0))\nos._exit(0)\n")
+    env = {**os.environ, "LIFEOS_LEDGER": "/nonexistent-folder/l.sqlite3"}
+    completed = subprocess.run([sys.executable, "-m", "lifeos_core", "plugins"], capture_output=True, text=True,
+                               env=env)
+    assert completed.returncode == 0
+    assert "exiting-hard" in completed.stdout and "to end the process (os._exit)" in completed.stdout
+
+
+def test_a_step_may_import_a_module_without_the_ledger_refusing_the_record(registry_with, pack, ledger_in_tmp):
+    def importer(state, payload, context):
+        import json.tool  # noqa: F401  (adds an attribute to the json module)
+        return state
+
+    registry_with(p=pack([Mission("importer", "Imports.", lambda params: [
+        StepSpec("s", "runtime", {"operation": "importer"})])], {"importer": importer}))
+    sys.modules.pop("json.tool", None)
+    result = invoke("run", "importer")
+    assert result.exit_code == 0, result.output
+    assert "recorded as" in result.stderr

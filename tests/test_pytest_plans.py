@@ -189,9 +189,9 @@ def test_deselect_last_failed_and_exitfirst_work_as_usual(pytester):
 @pytest.mark.parametrize(("text", "words"), [
     ("suite_name: broken\nscenarios: [\n", "test plan lifeos_broken.yaml: invalid YAML at line 3, column 1"),
     ("suite_name: s\nscenarios:\n  - {scenario_name: a, missions: [{name: nosuch}]}\n",
-     "scenarios[0].missions[0]: (mission 'nosuch') unknown mission 'nosuch'"),
+     "scenarios[0].missions[0]: unknown mission 'nosuch'"),
     ("suite_name: s\nscenarios:\n  - {scenario_name: a, missions: [{name: tally, params: {n: many}}]}\n",
-     "scenarios[0].missions[0]: (mission 'tally') mission 'tally': param 'n' must be an integer, got 'many'"),
+     "scenarios[0].missions[0]: mission 'tally': param 'n' must be an integer, got 'many'"),
     ("suite_name: s\n", "Missing required field 'scenarios'"),
 ])
 def test_a_plan_that_cannot_run_is_a_collection_error_naming_file_place_and_fix(pytester, text, words):

@@ -104,3 +104,15 @@ def test_a_good_plan_passes_both(tmp_path):
     assert check_jsonschema("plan.schema.json", path).returncode == 0
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_the_schema_lists_exactly_the_fields_the_reader_knows():
+    from lifeos_core import config
+
+    schema = load_schema("plan")
+    defs = schema["$defs"]
+    assert set(schema["properties"]) == {*config.PLAN_FIELDS, *config.EDITOR_FIELDS}
+    assert set(defs["scenario"]["properties"]) == set(config.SCENARIO_FIELDS)
+    assert set(defs["mission"]["properties"]) == set(config.CALL_FIELDS)
+    assert set(defs["expectation"]["properties"]) == set(config.EXPECTATION_FIELDS)
+    assert set(defs["inline_expectation"]["properties"]) == set(config.EXPECTATION_FIELDS)

@@ -18,9 +18,10 @@ def main() -> None:
     """Console-script entry point."""
     arguments = tuple(sys.argv[1:])
     if arguments in _FAST:
-        from .listing import list_missions_output
+        from .listing import list_missions_output, warn_about_plugin_selection
         from .output import silence_closed_pipe
 
+        warn_about_plugin_selection()
         try:
             code = list_missions_output(json_output=_FAST[arguments])
         except BrokenPipeError:  # `lifeos missions list | head -1`: the reader has all it wanted

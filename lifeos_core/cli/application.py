@@ -6,7 +6,6 @@ so ``lifeos --help`` and ``lifeos missions list`` start fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated, Optional
 
@@ -14,7 +13,7 @@ import typer
 
 from . import missions, new, plans, plugin_info, run, runs
 from .extensions import LifeosGroup
-from .output import EXIT_OK, Settings, echo, warn
+from .output import EXIT_OK, Settings, echo
 
 app = typer.Typer(
     cls=LifeosGroup,
@@ -63,17 +62,9 @@ def root(
         from ..plugins import configure_plugins
 
         configure_plugins(disabled=disable_plugin or ())
-    if disable_plugin or "LIFEOS_DISABLE_PLUGINS" in os.environ or "LIFEOS_LOAD_PLUGINS" in os.environ:
-        _warn_about_selection()
+    from .listing import warn_about_plugin_selection
 
-
-def _warn_about_selection() -> None:
-    """Name any plugin distribution the selection asks for that is not installed (a typo, usually)."""
-    from ..loading import selection_warnings
-    from ..plugins import configured_disabled, selection_from_environment
-
-    for message in selection_warnings(selection_from_environment(disabled=configured_disabled())):
-        warn(message)
+    warn_about_plugin_selection(tuple(disable_plugin or ()))
 
 
 for module in (missions, run, plans, runs, plugin_info, new):

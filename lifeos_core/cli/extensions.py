@@ -131,6 +131,10 @@ class LifeosGroup(TyperGroup):
         except typer.Abort:
             echo("error: aborted", err=True)
             code = 1
+        except SystemExit as exc:  # Rich ends the process this way when help meets a closed pipe
+            if not isinstance(exc.__context__, BrokenPipeError):
+                raise
+            code = 0
         if not standalone_mode:
             return code
         sys.exit(code if isinstance(code, int) else 0)

@@ -53,3 +53,18 @@ def list_missions_output(json_output: bool = False) -> int:
     if problems:
         warn(f"{len(problems)} plugin problem(s); run `lifeos plugins` for details")
     return EXIT_OK
+
+
+def warn_about_plugin_selection(disabled: tuple[str, ...] = ()) -> None:
+    """Name each plugin distribution the selection asks for (``--disable-plugin``,
+    ``LIFEOS_DISABLE_PLUGINS``, ``LIFEOS_LOAD_PLUGINS``) that is not installed:
+    a typo, usually. Costs nothing when there is no selection."""
+    import os
+
+    if not disabled and "LIFEOS_DISABLE_PLUGINS" not in os.environ and "LIFEOS_LOAD_PLUGINS" not in os.environ:
+        return
+    from ..loading import selection_warnings
+    from ..plugins import selection_from_environment
+
+    for message in selection_warnings(selection_from_environment(disabled=disabled)):
+        warn(message)

@@ -116,10 +116,15 @@ def _run_reporting(command: Callable[..., Any], args: Any, kwargs: Any) -> Any:
 
     from ..errors import LifeosError
 
+    from .extensions import _click_exceptions, one_line
+
     try:
         return command(*args, **kwargs)
     except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
         raise
+    except _click_exceptions().ClickException as exc:  # a usage error found inside the command
+        echo(f"error: {one_line(exc)}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     except LifeosError as exc:
         if Settings.debug:
             raise
@@ -138,13 +143,28 @@ def is_terminal(stream: Any = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def console(stderr: bool = False) -> Any:
-    """A Rich console for people; wide when piped, so lines are not wrapped."""
-    from rich.console import Console
+_CONSOLE: Any = None
 
+
+def console(stderr: bool = False) -> Any:
+    """A Rich console for people; wide when piped, so lines are not wrapped.
+
+    On a closed pipe it raises BrokenPipeError like any other write, where
+    Rich's own console would end the process with exit code 1 (and point
+    the stream's descriptor, which may be stderr's, at /dev/null): the
+    command then ends quietly with the exit code it settled on."""
+    global _CONSOLE
+    if _CONSOLE is None:
+        from rich.console import Console
+
+        class QuietOnClosedPipe(Console):
+            def on_broken_pipe(self) -> None:
+                raise BrokenPipeError(32, "Broken pipe")
+
+        _CONSOLE = QuietOnClosedPipe
     stream = sys.stderr if stderr else stdout()
     width = None if is_terminal(stream) else 200
-    return Console(file=stream, width=width, highlight=False, soft_wrap=True)
+    return _CONSOLE(file=stream, width=width, highlight=False, soft_wrap=True)
 
 
 def escape(text: Any) -> str:

@@ -9,25 +9,39 @@ from typing import Any
 from .output import fail_usage
 
 STDIN = "-"
+FORMATS = ("json", "yaml", "yml", "toml")
+
+
+def check_format(value: str | None) -> str | None:
+    """``--format``: one of the formats lifeos reads (a typer option callback)."""
+    if value is not None and value.lower() not in FORMATS:
+        raise fail_usage(f"--format {value!r} is not a format lifeos reads; use json, yaml or toml")
+    return value
+
+
+def stdin_format(path: Path | str | None, format: str | None) -> str | None:
+    """``--format`` applies to what is read from standard input only; files go by their extension."""
+    return format if path is not None and str(path) == STDIN else None
 
 
 def parse_param(text: str) -> tuple[str, Any]:
     """Read one ``--param key=value``; the value is JSON when it parses as JSON,
     else the plain string (so ``n=3`` is a number and ``date=2026-01-31`` text)."""
-    from ..files import check_nesting
+    from ..files import parse_text
 
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise fail_usage(f"--param {text!r} must look like key=value, e.g. --param message=hello")
     try:
-        value = json.loads(raw)
+        json.loads(raw)
     except RecursionError:
-        raise fail_usage(f"--param {key}: the value is nested too deeply to read") from None
-    except ValueError:  # not JSON (or a number too long to read): the text itself
-        return key, raw
-    check_nesting(value, f"--param {key}")
-    return key, value
+        pass  # JSON, too deep to read: the reader below says so
+    except ValueError as exc:
+        if "Exceeds the limit" not in str(exc):
+            return key, raw  # not JSON: the text itself (date=2026-01-31)
+    # JSON: read by the one reader of data, with its limits (nesting, long numbers, duplicate keys)
+    return key, parse_text(raw, "JSON", f"--param {key}")
 
 
 def refuse_two_stdin_inputs(**inputs: Path | str | None) -> None:
@@ -41,7 +55,8 @@ def collect_params(params_file: Path | str | None, params: list[str] | None, for
     """Params from ``--params FILE`` (``-``: standard input) overridden by each ``--param``."""
     from ..files import read_mapping_file
 
-    collected: dict[str, Any] = read_mapping_file(params_file, "params file", format=format) if params_file else {}
+    collected: dict[str, Any] = (read_mapping_file(params_file, "params file", format=stdin_format(params_file, format))
+                                 if params_file else {})
     collected.update(parse_param(item) for item in params or [])
     return collected
 
@@ -50,7 +65,7 @@ def read_state(path: Path | str | None, format: str | None = None) -> dict[str, 
     """The initial state from ``--state FILE`` (``-``: standard input); empty without one."""
     from ..files import read_mapping_file
 
-    return read_mapping_file(path, "state file", format=format) if path else {}
+    return read_mapping_file(path, "state file", format=stdin_format(path, format)) if path else {}
 
 
 def decisions(approve: list[str] | None, reject: list[str] | None) -> dict[str, bool]:

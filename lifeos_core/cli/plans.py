@@ -19,6 +19,7 @@ from .output import (
     echo,
     emit_json,
     escape,
+    fail_usage,
     is_terminal,
     reports_errors,
     warn,
@@ -189,18 +190,18 @@ def judge_plan(
     from ..recording import recorded_test_result
     from ..testrun import execute_plan
     from .junit import junit_xml as render_junit
-    from .params import refuse_two_stdin_inputs
+    from .params import refuse_two_stdin_inputs, stdin_format
 
     verbosity = verbosity_of(quiet, verbose)
     refuse_two_stdin_inputs(plan=plan, expectations=expectations)
     if json_output and junit_xml == "-":
-        raise typer.BadParameter("--json and --junit-xml - would both write to standard output; drop one",
-                                 param_hint="'--junit-xml'")
+        raise fail_usage("--json and --junit-xml - would both write to standard output; drop one")
     if junit_xml is not None:
         check_output(junit_xml, "--junit-xml", inputs=[("plan", plan)] + (
             [("expectations file", expectations)] if expectations is not None else []))
-    plan_data = read_data_file(plan, "test plan", format=input_format)
-    expectations_data = (read_data_file(expectations, "expectations file", format=input_format)
+    plan_data = read_data_file(plan, "test plan", format=stdin_format(plan, input_format))
+    expectations_data = (read_data_file(expectations, "expectations file", format=stdin_format(expectations,
+                                                                                               input_format))
                          if expectations is not None else None)
     test_plan, report = _checked_plan(plan_data, expectations_data, plan, expectations)
     if report.nothing_to_test:
@@ -359,12 +360,12 @@ def validate(
         for problem in report.errors:
             err.print(f"[red]error:[/] {escape(problem)}")
         if not report.valid:
-            err.print(f"{escape(plan)}: {len(report.errors)} problem(s)")
+            err.print(f"{escape(plan)}: {_count(len(report.errors), 'problem')}")
         elif report.nothing_to_test:
             err.print(f"[yellow]warning:[/] {escape(plan)}: {escape(report.nothing_to_test_reason())}")
         else:
-            out.print(f"{escape(plan)}: [green]valid[/] ({report.scenarios} scenarios, {report.mission_calls} "
-                      f"mission calls, {report.expectations} expectations)")
+            out.print(f"{escape(plan)}: [green]valid[/] ({_count(report.scenarios, 'scenario')}, "
+                      f"{_count(report.mission_calls, 'mission call')}, {_count(report.expectations, 'expectation')})")
     raise typer.Exit(code)
 
 

@@ -26,6 +26,7 @@ from .output import (
     echo,
     emit_json,
     escape,
+    fail_usage,
     is_terminal,
     print_table,
     reports_errors,
@@ -41,9 +42,16 @@ _STATUS_STYLE = {
     "failed": "red",
 }
 
+def _format_option(value: str | None) -> str | None:
+    from .params import check_format
+
+    return check_format(value)
+
+
 FormatOption = Annotated[Optional[str], typer.Option(
-    "--format", metavar="FORMAT", help="The format of what is read from standard input ('-'): json, yaml or toml "
-                                       "(default: detected).")]
+    "--format", metavar="FORMAT", callback=_format_option,
+    help="The format of what is read from standard input ('-'): json, yaml or toml (default: detected); "
+         "files are read by their extension.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: step descriptions, changed state.")]
 
@@ -85,8 +93,10 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
     out = console(stderr=to_stderr)
     receipt = result.receipt
     verdict = "[green]succeeded[/]" if result.success else "[red bold]FAILED[/]"
+    waiting = [item["id"] for item in receipt["human_steps"] if item["status"] == "awaiting_attestation"]
     out.print(f"[bold]{escape(mission)}[/] {verdict} ({escape(receipt['workflow_id'])}, "
-              f"clock {receipt['start_time']})")
+              f"clock {receipt['start_time']})" + (f", awaiting {escape(', '.join(waiting))}"
+                                                   if waiting and verbosity < 0 else ""))
     if verbosity < 0:
         return
     descriptions = {step.id: step.description for step in result.executed_steps}
@@ -99,7 +109,6 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
     print_table(rows, styles={3: lambda status: _STATUS_STYLE.get(status, "")}, to_stderr=to_stderr)
     if result.error_message:
         out.print(f"[red]error:[/] {escape(result.error_message)}")
-    waiting = [item["id"] for item in receipt["human_steps"] if item["status"] == "awaiting_attestation"]
     if waiting:
         out.print(f"awaiting attestation: {escape(', '.join(waiting))} (decide with --approve STEP or --reject STEP)")
     final_state = result.final_state
@@ -114,7 +123,7 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
 
 def verbosity_of(quiet: bool, verbose: bool) -> int:
     if quiet and verbose:
-        raise typer.BadParameter("--quiet and --verbose contradict each other; give one", param_hint="'--quiet'")
+        raise fail_usage("--quiet and --verbose contradict each other; give one")
     return -1 if quiet else 1 if verbose else 0
 
 
@@ -184,18 +193,18 @@ def run(
     verbosity = verbosity_of(quiet, verbose)
     refuse_two_stdin_inputs(params=params_file, state=state)
     if output == "-" and save_state == "-":
-        raise typer.BadParameter("--output - and --save-state - would both write to standard output; "
-                                 "give a file for one of them", param_hint="'--output'")
+        raise fail_usage("--output - and --save-state - would both write to standard output; "
+                         "give a file for one of them")
     if json_output and "-" in (output, save_state):
-        raise typer.BadParameter("--json and a '-' output would both write to standard output; drop one",
-                                 param_hint="'--json'")
+        raise fail_usage("--json and a '-' output would both write to standard output; drop one")
     params = collect_params(params_file, param, input_format)
     initial_state = read_state(state, input_format)
     inputs = [(f"--{name} input", path) for name, path in (("state", state), ("params", params_file)) if path]
     for label, path in (("--output", output), ("--save-state", save_state)):
         if path is not None:
             check_output(path, label, inputs=[item for item in inputs if not (
-                label == "--save-state" and item[0] == "--state input")])  # carrying a state forward is the point
+                label == "--save-state" and item[0] == "--state input")],  # carrying a state forward is the point
+                data=label == "--save-state")
     instant = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
     registry = active_registry()
     entry = registry.mission(mission)
@@ -229,13 +238,14 @@ def run(
         if book is not None:
             book.close()
     document = result.to_dict() if (json_output or output is not None) else None
-    for label, write in (("--output", None if output is None else lambda: write_text_atomically(
-            output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")),
-                         ("--save-state", None if save_state is None else lambda: write_data_file(
-                             save_state, result.final_state, "saved state", format=input_format if save_state == "-"
-                             else None))):
-        if write is not None:
-            code = write_after_the_run(label, write) or code
+    if output is not None:
+        code = write_after_the_run("--output", lambda: write_text_atomically(
+            output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")) or code
+    if save_state is not None and not result.success:
+        warn(f"--save-state: the state was not saved, because the run {_ended(result)}; {save_state} is unchanged")
+    elif save_state is not None:
+        code = write_after_the_run("--save-state", lambda: write_data_file(
+            save_state, result.final_state, "saved state", format=input_format if save_state == "-" else None)) or code
     Settings.outcome = code
     if json_output:
         emit_json(document)
@@ -243,6 +253,14 @@ def run(
         print_run_summary(mission, result, initial_state, verbosity=verbosity,
                           to_stderr="-" in (output, save_state))
     raise typer.Exit(code)
+
+
+def _ended(result: Any) -> str:
+    """How a run that did not succeed ended, in words."""
+    statuses = {entry["step_id"]: entry["status"] for entry in result.lineage}
+    if statuses.get(result.failed_step_id) == "rejected":
+        return f"was rejected at {result.failed_step_id!r}"
+    return f"failed at {result.failed_step_id!r}"
 
 
 def write_after_the_run(label: str, write: Any) -> int | None:

@@ -100,14 +100,17 @@ def field_warnings(state: Mapping[str, Any]) -> list[str]:
     raw = state.get("tasks") if isinstance(state, Mapping) else None
     if not isinstance(raw, (list, tuple)):
         return []
-    warnings = []
+    places: dict[str, list[str]] = {}  # field -> the tasks that have it, so one line per field
     for index, item in enumerate(raw):
-        if not isinstance(item, Mapping):
-            continue
-        for key in item:
-            if key not in TASK_FIELDS:
-                warnings.append(f"tasks[{index}]: daily_loop does not read the field {key!r}"
-                                f"{did_you_mean(key, TASK_FIELDS)}; task fields are: {', '.join(TASK_FIELDS)}")
+        if isinstance(item, Mapping):
+            for key in item:
+                if key not in TASK_FIELDS:
+                    places.setdefault(key, []).append(f"tasks[{index}]")
+    warnings = []
+    for key, where in places.items():
+        shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+        warnings.append(f"{shown}: daily_loop does not read the field {key!r}{did_you_mean(key, TASK_FIELDS)}; "
+                        f"task fields are: {', '.join(TASK_FIELDS)}")
     return warnings
 
 

@@ -18,7 +18,7 @@ import sys
 import time
 
 from lifeos_core import FixedClock, run_mission
-from lifeos_core.guard import unguarded_for_benchmarks
+from lifeos_core.engine.guard import unguarded_for_benchmarks
 
 TASKS = [{"id": f"t{i}", "title": f"Task {i}", "priority": ("high", "medium", "low")[i % 3],
           "due": f"2026-11-{10 + i:02d}", "estimate_minutes": 15 * (i % 4 + 1)} for i in range(10)]

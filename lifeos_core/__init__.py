@@ -1,34 +1,47 @@
 """lifeos: bounded, deterministic, auditable missions.
 
-The public API lives here; everything a user or a plugin author needs is
-importable from ``lifeos_core`` directly. Names are imported on first use
-(PEP 562), so ``import lifeos_core`` and the CLI start fast and a mission pack
-pays only for the parts of lifeos it touches.
+This module is the public API, written once: every name below, and nothing
+else, is what a user or a plugin author imports (``from lifeos_core import
+run_mission``); the subsystem packages behind it (``values``, ``engine``,
+``plugins``, ``harness``, ``ledger``, ``cli``; see ARCHITECTURE.md) are
+private and may change. Names are imported on first use (PEP 562), so
+``import lifeos_core`` and the CLI start fast and a mission pack pays only
+for the parts of lifeos it touches.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 _EXPORTS: dict[str, str] = {
-    "MissionSpec": "builder",
-    "MAX_STATE_BYTES": "context",
-    "build_workflow": "builder",
-    "Clock": "clock",
-    "EPOCH": "clock",
-    "FixedClock": "clock",
-    "TestPlan": "config",
-    "load_test_plan": "config",
-    "parse_expectations_definition": "config",
-    "parse_suite_definition": "config",
-    "parse_test_plan": "config",
-    "run_test_run_from_config": "config",
-    "DaskExecutor": "dask_executor",
-    "ExecutionContext": "context",
-    "OrchestrationResult": "result",
-    "Orchestrator": "engine",
-    "StepContext": "context",
+    # planning and running missions: the door
+    "MissionSpec": "missions",
+    "Orchestrator": "missions",
+    "build_workflow": "missions",
+    "get_mission": "missions",
+    "list_missions": "missions",
+    "plan_mission": "missions",
+    "run_mission": "missions",
+    "run_planned": "missions",
+    # the engine's values
+    "ExecutionContext": "engine.context",
+    "MAX_STATE_BYTES": "engine.context",
+    "StepContext": "engine.context",
+    "OrchestrationResult": "engine.result",
+    "MAX_HUMAN_STEPS": "engine.workflow",
+    "MAX_STEPS": "engine.workflow",
+    "StepSpec": "engine.workflow",
+    "WorkflowDefinition": "engine.workflow",
+    # values
+    "Clock": "values.clock",
+    "EPOCH": "values.clock",
+    "FixedClock": "values.clock",
+    "canonical_json": "values.canonical",
+    "loads_canonical": "values.canonical",
+    "stable_hash": "values.canonical",
+    "FrozenMap": "values.jsonvalue",
+    # errors
     "AntiFailurePlanningError": "errors",
     "AntiFailureViolation": "errors",
     "ConfigError": "errors",
@@ -42,44 +55,55 @@ _EXPORTS: dict[str, str] = {
     "StepFailed": "errors",
     "UnknownMissionError": "errors",
     "WorkflowInputError": "errors",
-    "Executor": "executors",
-    "ExecutorError": "executors",
-    "SequentialExecutor": "executors",
-    "ExpectationResult": "expectations",
-    "MissionExpectation": "expectations",
-    "SuiteExpectationsDefinition": "expectations",
-    "SuiteExpectationsResult": "expectations",
-    "evaluate_expectations": "expectations",
-    "MissionCall": "harness",
-    "ScenarioDefinition": "harness",
-    "ScenarioResult": "harness",
-    "run_scenario": "harness",
-    "canonical_json": "hashing",
-    "stable_hash": "hashing",
-    "hookimpl": "hookspecs",
-    "FrozenMap": "jsonvalue",
-    "MAX_HUMAN_STEPS": "limits",
-    "MAX_STEPS": "limits",
-    "Mission": "mission",
-    "MissionRegistryEntry": "mission",
-    "Param": "mission",
-    "REQUIRED": "mission",
-    "Registry": "plugins",
-    "load_registry": "plugins",
-    "reload_plugins": "plugins",
-    "use_registry": "plugins",
-    "get_mission": "registry",
-    "list_missions": "registry",
-    "run_mission": "registry",
-    "ScenarioSuiteDefinition": "suite",
-    "ScenarioSuiteResult": "suite",
-    "run_suite": "suite",
-    "TestRunResult": "testrun",
-    "aggregate_test_run": "testrun",
-    "run_test_run": "testrun",
+    "did_you_mean": "errors",
+    # plugins
+    "hookimpl": "plugins.hookspecs",
+    "Mission": "plugins.mission",
+    "MissionRegistryEntry": "plugins.mission",
+    "Param": "plugins.mission",
+    "REQUIRED": "plugins.mission",
+    "Registry": "plugins.registry",
+    "load_registry": "plugins.loading",
+    "reload_plugins": "plugins.active",
+    "use_registry": "plugins.active",
+    # the harness
+    "MissionCall": "harness.scenarios",
+    "ScenarioDefinition": "harness.scenarios",
+    "ScenarioResult": "harness.scenarios",
+    "run_scenario": "harness.scenarios",
+    "ScenarioSuiteDefinition": "harness.suites",
+    "ScenarioSuiteResult": "harness.suites",
+    "run_suite": "harness.suites",
+    "ExpectationResult": "harness.expectations",
+    "MissionExpectation": "harness.expectations",
+    "SuiteExpectationsDefinition": "harness.expectations",
+    "SuiteExpectationsResult": "harness.expectations",
+    "evaluate_expectations": "harness.expectations",
+    "PlanExecution": "harness.testrun",
+    "TestRunResult": "harness.testrun",
+    "aggregate_test_run": "harness.testrun",
+    "run_plan": "harness.testrun",
+    "run_test_run": "harness.testrun",
+    "PlanReport": "harness.checks",
+    "check_plan": "harness.checks",
+    "TestPlan": "harness.plans",
+    "load_test_plan": "harness.plans",
+    "parse_expectations_definition": "harness.plans",
+    "parse_suite_definition": "harness.plans",
+    "parse_test_plan": "harness.plans",
+    "run_test_run_from_config": "harness.plans",
+    "Executor": "harness.executors",
+    "ExecutorError": "harness.executors",
+    "SequentialExecutor": "harness.executors",
+    "DaskExecutor": "harness.dask",
+    "schema_text": "harness.schema",
+    # the ledger
+    "Ledger": "ledger.store",
+    "LedgerError": "ledger.records",
+    "LedgerRecord": "ledger.records",
+    "open_ledger": "ledger.store",
+    # the version
     "__version__": "version",
-    "StepSpec": "workflow",
-    "WorkflowDefinition": "workflow",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -96,28 +120,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_EXPORTS))
-
-
-if TYPE_CHECKING:
-    from .builder import MissionSpec, build_workflow
-    from .clock import Clock, EPOCH, FixedClock
-    from .config import TestPlan, load_test_plan, parse_expectations_definition, parse_suite_definition, parse_test_plan, run_test_run_from_config
-    from .context import ExecutionContext, MAX_STATE_BYTES, StepContext
-    from .dask_executor import DaskExecutor
-    from .engine import Orchestrator
-    from .errors import AntiFailurePlanningError, AntiFailureViolation, ConfigError, DefinitionError, EnvelopeViolation, LifeosError, MissionParamsError, NotJSONError, PluginConflictError, PluginError, StepFailed, UnknownMissionError, WorkflowInputError
-    from .executors import Executor, ExecutorError, SequentialExecutor
-    from .expectations import ExpectationResult, MissionExpectation, SuiteExpectationsDefinition, SuiteExpectationsResult, evaluate_expectations
-    from .harness import MissionCall, ScenarioDefinition, ScenarioResult, run_scenario
-    from .hashing import canonical_json, stable_hash
-    from .hookspecs import hookimpl
-    from .jsonvalue import FrozenMap
-    from .limits import MAX_HUMAN_STEPS, MAX_STEPS
-    from .mission import Mission, MissionRegistryEntry, Param, REQUIRED
-    from .plugins import Registry, load_registry, reload_plugins, use_registry
-    from .registry import get_mission, list_missions, run_mission
-    from .result import OrchestrationResult
-    from .suite import ScenarioSuiteDefinition, ScenarioSuiteResult, run_suite
-    from .testrun import TestRunResult, aggregate_test_run, run_test_run
-    from .version import __version__
-    from .workflow import StepSpec, WorkflowDefinition

@@ -77,7 +77,15 @@ class PluginError(LifeosError):
 
 
 class DefinitionError(LifeosError, ValueError):
-    """A scenario, suite or expectation was defined with invalid values."""
+    """A scenario, suite or expectation was defined with invalid values.
+
+    ``field`` names the field at fault, when there is one, so a plan reader
+    can point at its place in the file (``scenarios[1].clock``).
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConfigError(LifeosError, ValueError):

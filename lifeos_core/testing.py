@@ -33,17 +33,17 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .engine import OrchestrationResult
-    from .mission import Mission
-    from .plugins import Registry
-    from .workflow import WorkflowDefinition
+    from .engine.result import OrchestrationResult
+    from .plugins.mission import Mission
+    from .plugins.active import Registry
+    from .engine.workflow import WorkflowDefinition
 
 
 class Plugin:
     """A plugin providing the given missions and operations (name -> function)."""
 
     def __init__(self, missions: Sequence[Mission] = (), operations: Mapping[str, Callable[..., Any]] | None = None):
-        from .hookspecs import hookimpl
+        from .plugins.hookspecs import hookimpl
 
         self.missions = list(missions)
         self.operations = dict(operations or {})
@@ -67,7 +67,7 @@ class Plugin:
 def lifeos_registry() -> Iterator[Callable[..., Registry]]:
     """Install plugins for one test: ``lifeos_registry(my_pack)`` or
     ``lifeos_registry(name=plugin)``; nothing else is loaded."""
-    from .plugins import load_registry, use_registry
+    from .plugins.active import load_registry, use_registry
 
     with ExitStack() as stack:
 
@@ -91,9 +91,9 @@ def assert_deterministic(
     """Run ``mission`` ``runs`` times on the same inputs and check that every
     result hashes the same and that neither params nor state were changed.
     Returns the first result."""
-    from .hashing import stable_hash
-    from .jsonvalue import first_difference
-    from .registry import run_mission
+    from .values.canonical import stable_hash
+    from .values.jsonvalue import first_difference
+    from .missions import run_mission
 
     before = copy.deepcopy((params, state))
     results = [run_mission(mission, params, state, approvals=approvals, clock=clock) for _ in range(runs)]
@@ -121,7 +121,7 @@ def assert_verified(
     independent copies) and fail if a step disagreed with itself or left the
     envelope. Returns the result (which may be a failure for other reasons,
     such as a rejected human step, for the test to judge)."""
-    from .registry import run_mission
+    from .missions import run_mission
 
     result = run_mission(mission, params, state, approvals=approvals, clock=clock, verify=True)
     statuses = {entry["status"] for entry in result.lineage}
@@ -133,7 +133,7 @@ def assert_verified(
 def assert_within_limits(mission: str, params_list: Iterable[Mapping[str, Any] | None]) -> list[WorkflowDefinition]:
     """Plan ``mission`` for each params in ``params_list``; fail listing every
     params for which planning failed (over the limits, or params refused)."""
-    from .builder import MissionSpec, build_workflow
+    from .missions import MissionSpec, build_workflow
     from .errors import LifeosError
 
     workflows, failures = [], []
@@ -152,7 +152,7 @@ def assert_rejects_params(mission: str, params: Mapping[str, Any], match: str | 
     """Check that planning ``mission`` with ``params`` fails with a params error
     (or an Anti-Failure planning error) naming the mission, and matching the
     regular expression ``match`` if given. Returns the error."""
-    from .builder import MissionSpec, build_workflow
+    from .missions import MissionSpec, build_workflow
     from .errors import AntiFailurePlanningError, MissionParamsError
 
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .entrypoints import distribution_version
+from .plugins.discovery import distribution_version
 
 CORE_DISTRIBUTION = "lifeos-core"
 

@@ -229,7 +229,7 @@ def test_validate_an_unreadable_file(tmp_path):
 
 
 def test_schema_prints_the_plan_schema():
-    from lifeos_core.schema import load_schema
+    from lifeos_core.harness.schema import load_schema
 
     assert json.loads(invoke("schema").stdout) == load_schema("plan")
     assert json.loads(invoke("schema", "--expectations").stdout) == load_schema("expectations")

@@ -21,7 +21,7 @@ from lifeos_core import (
     parse_test_plan,
     run_test_run_from_config,
 )
-from lifeos_core.schema import load_schema, schema_text
+from lifeos_core.harness.schema import load_schema, schema_text
 
 NOTE = Mission("note", "Write a note into the state.",
                lambda params: [StepSpec("note", "runtime", {"operation": "set", "values": {"note": params.get("text", "")}})])
@@ -97,7 +97,7 @@ def test_a_separate_expectations_config_is_added():
          r"^scenarios\[1\].missions\[0\].approvals.ok: a decision must be true \(approve\) or false \(reject\)"),
         (lambda c: c["scenarios"][1].update(clock="noon"), r"^scenarios\[1\].clock: clock time 'noon' is not an ISO 8601 instant"),
         (lambda c: c["scenarios"][0].update(initial_state={"when": {1, 2}}),
-         r"^scenarios\[0\]: initial_state of 'first'\['when'\] is a builtins.set"),
+         r"^scenarios\[0\].initial_state: initial_state of 'first'\['when'\] is a builtins.set"),
     ],
 )
 def test_suite_problems_name_their_location(change, message):
@@ -114,7 +114,7 @@ def test_suite_problems_name_their_location(change, message):
         (lambda e: e[0].update(op="about"), r"^expectations\[0\].op: Invalid value for 'op': 'about'; use one of eq, ne"),
         (lambda e: e[0].update(path=3), r"^expectations\[0\].path: Field 'path' must be a string"),
         (lambda e: e[1].update(id="e1"), r"^expectations\[1\]: Duplicate expectation IDs are not allowed: 'e1' is also used at expectations\[0\]"),
-        (lambda e: e[1].update(op="matches", expected="["), r"^expectations\[1\]: expectation 'e2': invalid regular expression"),
+        (lambda e: e[1].update(op="matches", expected="["), r"^expectations\[1\].expected: expectation 'e2': invalid regular expression"),
         (lambda e: e.append("e3"), r"^expectations\[2\]: an expectation must be a mapping"),
     ],
 )

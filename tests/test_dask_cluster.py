@@ -34,7 +34,7 @@ from lifeos_core import (  # noqa: E402
     run_test_run,
     use_registry,
 )
-from lifeos_core.testrun import execute_plan  # noqa: E402
+from lifeos_core.harness.testrun import run_plan  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -93,7 +93,7 @@ def test_a_worker_killed_mid_run_changes_nothing(two_workers, plan_and_sequentia
             os.kill(victim, signal.SIGKILL)  # the nanny starts a new worker; its batches run elsewhere
             killed.append(done)
 
-    execution = execute_plan(suite, expectations, on_scenario=kill_once, executor=two_workers)
+    execution = run_plan(suite, expectations, on_scenario=kill_once, executor=two_workers)
     assert killed and killed[0] < len(suite.scenarios)
     assert execution.result.metadata["test_run_hash"] == sequential.metadata["test_run_hash"]
     assert victim not in two_workers.client.run(os.getpid).values()
@@ -104,8 +104,8 @@ def test_fail_fast_on_workers_stops_where_a_sequential_run_stops(two_workers):
     wrong = [e if e.id != "echo-250-n" else MissionExpectation(e.id, e.scenario_name, "echo", e.path, "eq", -1)
              for e in expectations.expectations]
     broken = SuiteExpectationsDefinition(wrong)
-    here = execute_plan(suite, broken, fail_fast=True)
-    there = execute_plan(suite, broken, fail_fast=True, executor=two_workers)
+    here = run_plan(suite, broken, fail_fast=True)
+    there = run_plan(suite, broken, fail_fast=True, executor=two_workers)
     assert there.stopped_after == here.stopped_after == "echo-250"
     assert there.result.to_dict() == here.result.to_dict() and there.skipped == here.skipped
 
@@ -160,7 +160,7 @@ def test_a_worker_with_another_version_of_a_pack_is_refused_before_anything_runs
             run_test_run(suite, SuiteExpectationsDefinition([]), executor=DaskExecutor(client=client))
     message = str(refused.value)
     assert message.startswith("the Dask workers do not have the missions this machine has")
-    assert "mission 'tide' from lifeos-mission-tide 2.0.0 (here: lifeos-mission-tide 1.0.0)" in message
+    assert "lifeos-mission-tide 2.0.0 (here: 1.0.0)" in message
 
 
 def test_the_cli_runs_a_plan_on_workers_and_records_the_executor(tmp_path):

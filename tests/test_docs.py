@@ -77,3 +77,26 @@ def test_the_command_examples_in_the_docs_show_real_output(monkeypatch, registry
     if os.environ.get("LIFEOS_REGENERATE_DOCS") == "1":
         page.write_text(expected)
     assert text == expected, f"docs/{name} is stale: run LIFEOS_REGENERATE_DOCS=1 pytest tests/test_docs.py"
+
+
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
+
+
+def test_the_python_api_page_names_every_public_name():
+    import lifeos_core
+
+    page = (ROOT / "docs" / "python-api.md").read_text()
+    missing = [name for name in lifeos_core.__all__ if f"`{name}" not in page]
+    assert missing == []
+
+
+@pytest.mark.parametrize("number", range(len(PYTHON_BLOCK.findall((ROOT / "docs" / "python-api.md").read_text()))))
+def test_the_python_api_examples_run(number, tmp_path, monkeypatch, capsys):
+    from lifeos_core import load_registry
+
+    if "echo" not in load_registry().missions:
+        pytest.skip("the echo pack is not installed")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LIFEOS_LEDGER", str(tmp_path / "ledger.sqlite3"))
+    code = PYTHON_BLOCK.findall((ROOT / "docs" / "python-api.md").read_text())[number]
+    exec(compile(code, f"docs/python-api.md block {number + 1}", "exec"), {})

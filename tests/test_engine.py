@@ -23,8 +23,8 @@ from lifeos_core import (
     WorkflowInputError,
     stable_hash,
 )
-from lifeos_core.builtin_operations import fail, noop, set_values
-from lifeos_core.jsonvalue import thaw
+from lifeos_core.plugins.builtins import fail, noop, set_values
+from lifeos_core.values.jsonvalue import thaw
 
 BUILTINS = {"noop": noop, "fail": fail, "set": set_values}
 
@@ -85,7 +85,7 @@ def test_an_unregistered_operation_is_refused_before_running():
         calls.append(1)
         return state
 
-    with pytest.raises(EnvelopeViolation, match="step 'b' uses unknown operation 'teleport'; known: noop, spy"):
+    with pytest.raises(EnvelopeViolation, match="step 'b': unknown operation 'teleport'; known: noop, spy"):
         run([runtime("a", "spy"), runtime("b", "teleport")], operations={"noop": noop, "spy": spy})
     assert calls == []
 
@@ -408,7 +408,7 @@ def test_a_result_built_by_hand_checks_its_receipt_and_lineage():
 
 def test_the_snapshot_a_context_holds_cannot_be_swapped():
     context = ExecutionContext(initial_state={"a": 1})
-    with pytest.raises(AttributeError, match="cannot be changed"):
+    with pytest.raises(AttributeError, match="is immutable"):
         context.snapshot.stored = b'{"a":999}'
     result = Orchestrator(BUILTINS).run_workflow(WorkflowDefinition("wf", [runtime("quiet")]), context)
     assert result.final_state == {"a": 1}

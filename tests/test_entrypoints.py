@@ -8,7 +8,7 @@ from importlib import metadata
 
 import pytest
 
-from lifeos_core.entrypoints import distribution_version, entry_points, normalize
+from lifeos_core.plugins.discovery import distribution_version, entry_points, normalize
 
 
 def write_distribution(site, folder, name, version, entry_points_text=None):

@@ -24,7 +24,7 @@ from lifeos_core import (
     WorkflowInputError,
     run_mission,
 )
-from lifeos_core.guard import THREAD_EVENTS_AUDITED, inside_step
+from lifeos_core.engine.guard import THREAD_EVENTS_AUDITED, inside_step
 
 
 def attempt(state, payload, context):

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from lifeos_core import ExecutionContext, Orchestrator, StepSpec, WorkflowDefinition, run_mission
-from lifeos_core.guard import inside_step
+from lifeos_core.engine.guard import inside_step
 
 
 class Meltdown(BaseException):

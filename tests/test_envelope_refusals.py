@@ -135,7 +135,7 @@ def test_a_connection_made_outside_steps_attaches_as_usual(ledger):
     (Path("x.db"), False), (42, False),
 ])
 def test_which_names_are_in_memory(name, expected):
-    from lifeos_core.guard import in_memory_database
+    from lifeos_core.engine.guard import in_memory_database
 
     assert in_memory_database(name) is expected
 

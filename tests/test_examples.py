@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from lifeos_core import load_test_plan
 from lifeos_core.cli import app
-from lifeos_core.files import read_data_file
-from lifeos_core.schema import load_schema
+from lifeos_core.values.reading import read_data_file
+from lifeos_core.harness.schema import load_schema
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -22,9 +22,9 @@ from lifeos_core import (
 )
 from lifeos_core.cli import app
 from lifeos_core.cli.runs import describe_run_by
-from lifeos_core.dask_executor import DaskExecutor, batch_size_for, version_differences
-from lifeos_core.executors import describe_executor, resolve_executor
-from lifeos_core.testrun import execute_plan
+from lifeos_core.harness.dask import DaskExecutor, batch_size_for, version_differences
+from lifeos_core.harness.executors import describe_executor, resolve_executor
+from lifeos_core.harness.testrun import run_plan
 
 SUITE = ScenarioSuiteDefinition("counts", [
     ScenarioDefinition(f"s{index}", {"start": index}, [MissionCall("echo", {"n": index})]) for index in range(6)
@@ -72,10 +72,10 @@ def test_results_are_the_same_whatever_order_an_executor_ran_them_in():
 
 def test_fail_fast_stops_reading_from_the_executor_and_closes_it():
     executor = ShuffledExecutor()
-    execution = execute_plan(SUITE, EXPECTATIONS, fail_fast=True, executor=executor)
+    execution = run_plan(SUITE, EXPECTATIONS, fail_fast=True, executor=executor)
     assert execution.stopped_after == "s3"
     assert executor.handed == 4 and executor.closed
-    assert execution.result.to_dict() == execute_plan(SUITE, EXPECTATIONS, fail_fast=True).result.to_dict()
+    assert execution.result.to_dict() == run_plan(SUITE, EXPECTATIONS, fail_fast=True).result.to_dict()
 
 
 def test_something_that_is_not_an_executor_is_refused():
@@ -90,17 +90,18 @@ def test_batches_aim_at_thirty_two_per_worker_and_at_most_five_hundred_scenarios
     assert batch_size_for(scenarios, workers) == size
 
 
-def test_version_differences_cover_the_packs_that_provide_operations():
-    here = {"lifeos-core": "0.2.0", "missions": {}, "operations": {"tide-pack": "1.0", "moon-pack": "3.1"}}
-    there = {"lifeos-core": "0.2.0", "missions": {}, "operations": {"tide-pack": "1.1", "extra-pack": "9"}}
+def test_version_differences_name_each_pack_and_both_versions():
+    here = {"lifeos-core": "0.2.0", "plugins": [{"distribution": "tide-pack", "version": "1.0"},
+                                                {"distribution": "moon-pack", "version": "3.1"}]}
+    there = {"installed": {"lifeos-core": "0.2.0", "tide-pack": "1.1", "extra-pack": "9"}, "missing": []}
     assert version_differences(here, there) == [
-        "operations of tide-pack 1.1 (here: 1.0)",
-        "operations of moon-pack not installed (here: 3.1)",
+        "tide-pack 1.1 (here: 1.0)",
+        "moon-pack not installed (here: 3.1)",
     ]
 
 
 def test_overlapping_batches_restore_the_switch_interval_once_the_last_one_ends():
-    from lifeos_core.dask_executor import BATCH_SWITCH_INTERVAL, _long_switch_interval
+    from lifeos_core.harness.dask import BATCH_SWITCH_INTERVAL, _long_switch_interval
 
     before = sys.getswitchinterval()
     first, second = _long_switch_interval(), _long_switch_interval()
@@ -119,16 +120,12 @@ def test_a_malformed_scheduler_address_is_a_clear_error(address):
         DaskExecutor(scheduler=address).start()
 
 
-def test_version_differences_name_the_mission_and_both_versions():
-    here = {"lifeos-core": "0.2.0", "missions": {"echo": "lifeos-mission-echo 0.1.0", "tide": "tide-pack 1.0"}}
-    there = {"lifeos-core": "0.3.0", "missions": {"echo": "lifeos-mission-echo 0.1.0", "tide": "tide-pack 2.0"}}
-    assert version_differences(here, here) == []
-    assert version_differences(here, there) == [
-        "lifeos-core 0.3.0 (here: 0.2.0)",
-        "mission 'tide' from tide-pack 2.0 (here: tide-pack 1.0)",
-    ]
-    missing = {"lifeos-core": "0.2.0", "missions": {"echo": "lifeos-mission-echo 0.1.0"}}
-    assert version_differences(here, missing) == ["mission 'tide' from nothing (not installed) (here: tide-pack 1.0)"]
+def test_version_differences_name_lifeos_core_and_missing_missions():
+    here = {"lifeos-core": "0.2.0", "plugins": [{"distribution": "tide-pack", "version": "1.0"}]}
+    same = {"installed": {"lifeos-core": "0.2.0", "tide-pack": "1.0"}, "missing": []}
+    assert version_differences(here, same) == []
+    there = {"installed": {"lifeos-core": "0.3.0", "tide-pack": "1.0"}, "missing": ["tide"]}
+    assert version_differences(here, there) == ["mission 'tide' is not installed", "lifeos-core 0.3.0 (here: 0.2.0)"]
 
 
 @pytest.mark.parametrize(("arguments", "words"), [

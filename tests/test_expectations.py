@@ -197,7 +197,7 @@ def test_definitions_check_themselves():
         MissionExpectation("e", "s", "m", "p", "matches", "(")
     with pytest.raises(DefinitionError, match="'len_eq' needs a whole number"):
         MissionExpectation("e", "s", "m", "p", "len_eq", "2")
-    with pytest.raises(DefinitionError, match="field 'mission_name' must be a non-empty string"):
+    with pytest.raises(DefinitionError, match="Field 'mission_name' must be a non-empty string"):
         MissionExpectation("e", "s", "", "p", "eq")
     expectations = [one]
     definition = SuiteExpectationsDefinition(expectations)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lifeos_core.files import MAX_FILE_BYTES, DataFileError, read_data_file, read_mapping_file
+from lifeos_core.values.reading import MAX_FILE_BYTES, DataFileError, read_data_file, read_mapping_file
 
 SAME_DATA = {
     "plan.json": '{"date": "2026-01-31", "tasks": [{"id": 1, "done": false}]}',
@@ -234,7 +234,7 @@ def test_explicitly_tagged_timestamps_stay_text_too(tmp_path):
 
 
 def test_standard_input_from_a_real_pipe(tmp_path):
-    program = "from lifeos_core.files import read_data_file; print(read_data_file('-', 'state file'))"
+    program = "from lifeos_core.values.reading import read_data_file; print(read_data_file('-', 'state file'))"
     result = subprocess.run([sys.executable, "-c", program], input=b"\xef\xbb\xbfdue: 2026-01-31\n",
                             capture_output=True, cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 
-from lifeos_core.clock import FixedClock, format_instant, parse_instant
+from lifeos_core.values.clock import FixedClock, format_instant, parse_instant
 from lifeos_core.errors import WorkflowInputError
 
 

@@ -10,8 +10,8 @@ import tracemalloc
 import pytest
 import yaml
 
-from lifeos_core import files
-from lifeos_core.files import MAX_NESTING, DataFileError, check_nesting, parse_text, read_data_file
+from lifeos_core.values import yamlfiles
+from lifeos_core.values.reading import MAX_NESTING, DataFileError, check_nesting, parse_text, read_data_file
 
 DEEP = 100_000
 
@@ -20,9 +20,9 @@ def _read_in_a_child(path, variant: str | None = None) -> subprocess.CompletedPr
     """Read ``path`` in a fresh interpreter: a parser that overflows the C stack kills the
     process, which an in-process test could not survive to report."""
     program = textwrap.dedent(f"""
-        from lifeos_core import files
+        from lifeos_core.values import reading as files, yamlfiles
         if {variant!r} is not None:
-            files._LOADER = files._build_yaml_loader({variant!r})
+            yamlfiles._LOADER = yamlfiles._build_yaml_loader({variant!r})
         try:
             files.read_data_file({str(path)!r}, "test plan")
         except files.DataFileError as error:
@@ -147,7 +147,7 @@ def test_a_collection_that_holds_an_alias_to_itself_is_refused():
 
 
 def test_libyaml_does_the_parsing_when_pyyaml_has_it():
-    loader = files._yaml_loader_class()
+    loader = yamlfiles._yaml_loader_class()
     if yaml.__with_libyaml__:
         from yaml.cyaml import CParser
 
@@ -159,7 +159,7 @@ def test_libyaml_does_the_parsing_when_pyyaml_has_it():
 def test_every_yaml_loader_reads_the_same_way(monkeypatch, variant):
     if variant.startswith("libyaml") and not yaml.__with_libyaml__:
         pytest.skip("PyYAML is built without libyaml here")
-    monkeypatch.setattr(files, "_LOADER", files._build_yaml_loader(variant))
+    monkeypatch.setattr(yamlfiles, "_LOADER", yamlfiles._build_yaml_loader(variant))
     text = ("defaults: &d {capacity: 60, due: 2026-01-31}\n"
             "day:\n  <<: *d\n  capacity: 90\n  at: 2026-01-31T09:00:00Z\n  tags: [a, 'b', 3, 1.5, true, ~]\n")
     assert parse_text(text, "yaml", "plan") == {

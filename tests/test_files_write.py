@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from lifeos_core import files
-from lifeos_core.files import DataFileError, check_output, read_data_file, write_data_file, write_text_atomically
+from lifeos_core.values import writing as files
+from lifeos_core.values.reading import DataFileError, read_data_file
+from lifeos_core.values.writing import check_output, write_data_file, write_text_atomically
 
 
 def _names(folder) -> list[str]:

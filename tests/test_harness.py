@@ -150,13 +150,13 @@ def test_results_are_read_only_and_serialise_to_json():
 
 
 def test_bad_definitions_are_refused():
-    with pytest.raises(DefinitionError, match="scenario_name must be a non-empty string"):
+    with pytest.raises(DefinitionError, match="Field 'scenario_name' must be a non-empty string"):
         ScenarioDefinition("", {})
     with pytest.raises(DefinitionError, match="must be MissionCall objects, got dict"):
         ScenarioDefinition("s", {}, [{"name": "add"}])  # type: ignore[list-item]
-    with pytest.raises(DefinitionError, match="mission name must be a non-empty string"):
+    with pytest.raises(DefinitionError, match="Field 'name' must be a non-empty string"):
         MissionCall("")
-    with pytest.raises(DefinitionError, match="suite_name must be a non-empty string"):
+    with pytest.raises(DefinitionError, match="Field 'suite_name' must be a non-empty string"):
         ScenarioSuiteDefinition("", [])
     with pytest.raises(DefinitionError, match="run_scenario needs a ScenarioDefinition"):
         run_scenario({"scenario_name": "s"})  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lifeos_core import FrozenMap, NotJSONError, canonical_json, stable_hash
-from lifeos_core.hashing import _exact, encode, encode_own, format_number
+from lifeos_core.values.canonical import _exact, encode, encode_own, format_number
 
 SAFE = 2**53 - 1
 

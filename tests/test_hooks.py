@@ -8,9 +8,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from lifeos_core import Mission, StepSpec, hookimpl, hookspecs, list_missions, run_mission
+from lifeos_core import Mission, StepSpec, hookimpl, list_missions, run_mission
+from lifeos_core.plugins import hookspecs
 from lifeos_core.cli import app
-from lifeos_core.loading import HOOK_NAMES
+from lifeos_core.plugins.loading import HOOK_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from lifeos_core import FrozenMap, NotJSONError
-from lifeos_core.jsonvalue import freeze, thaw
+from lifeos_core.values.jsonvalue import freeze, thaw
 
 
 def test_freeze_turns_containers_into_immutable_ones():

@@ -13,15 +13,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from lifeos_core.hashing import sha256_hex, stable_hash
-from lifeos_core.ledger import (
-    MISSION_RUN,
-    SCHEMA_VERSION,
-    Ledger,
-    LedgerError,
-    default_ledger_path,
-    open_ledger,
-)
+from lifeos_core.values.canonical import sha256_hex, stable_hash
+from lifeos_core.ledger.records import MISSION_RUN, LedgerError
+from lifeos_core.ledger.store import SCHEMA_VERSION, Ledger, default_ledger_path, open_ledger
 
 WHEN = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -112,7 +106,7 @@ def test_altering_or_removing_a_record_is_caught_and_named(path, statement, prob
 
 
 def test_rewriting_a_record_with_a_fresh_hash_breaks_the_next_link(path):
-    from lifeos_core.hashing import canonical_json
+    from lifeos_core.values.canonical import canonical_json
 
     with Ledger(path) as book:
         records = [add(book, n=n) for n in range(1, 4)]
@@ -149,7 +143,7 @@ def test_a_ledger_from_a_newer_lifeos_is_refused(path):
 
 
 def test_an_older_ledger_is_migrated_forward_keeping_its_records(path, monkeypatch):
-    import lifeos_core.ledger as ledger_module
+    import lifeos_core.ledger.store as ledger_module
 
     monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 1)
     with Ledger(path) as book:
@@ -180,7 +174,7 @@ def test_where_the_ledger_lives(tmp_path, monkeypatch):
 
 APPENDER = textwrap.dedent("""\
     import sys
-    from lifeos_core.ledger import Ledger
+    from lifeos_core.ledger.store import Ledger
     path, worker, count, size = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     with Ledger(path) as book:
         for n in range(count):
@@ -273,17 +267,14 @@ def test_replay_finds_the_same_result_or_says_where_it_differs(registry_with, pa
 
 
 def test_replay_names_the_versions_that_changed():
-    from types import SimpleNamespace
+    from lifeos_core import __version__
+    from lifeos_core.plugins.registry import version_changes
 
-    from lifeos_core.recording import _version_changes
-
-    registry = SimpleNamespace(plugins=[SimpleNamespace(origin=SimpleNamespace(distribution="tide", version="2.0"))])
     recorded = {"lifeos-core": "0.0.9", "plugins": [{"distribution": "tide", "version": "1.0"},
                                                     {"distribution": "gone", "version": "3.1"}]}
-    from lifeos_core import __version__
-
-    assert _version_changes(recorded, registry) == [f"lifeos-core 0.0.9 -> {__version__}", "tide 1.0 -> 2.0",
-                                                    "gone 3.1 -> not installed"]
+    installed = {"tide": "2.0", "lifeos-core": __version__}
+    assert version_changes(recorded, installed) == [("lifeos-core", "0.0.9", __version__), ("tide", "1.0", "2.0"),
+                                                    ("gone", "3.1", None)]
 
 
 def test_runs_commands(registry_with, pack, tmp_path):

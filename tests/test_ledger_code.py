@@ -15,9 +15,10 @@ import types
 
 import pytest
 
-import lifeos_core.hashing as hashing
-import lifeos_core.ledger as ledger
-from lifeos_core.ledger import Ledger, code_snapshot
+import lifeos_core.values.canonical as hashing
+import lifeos_core.ledger.store as ledger
+from lifeos_core.ledger.integrity import code_snapshot
+from lifeos_core.ledger.store import Ledger
 
 
 def test_nothing_changed_means_no_changes(tmp_path):
@@ -31,7 +32,7 @@ def test_nothing_changed_means_no_changes(tmp_path):
 def test_rebinding_a_ledger_method_is_named(monkeypatch):
     snapshot = code_snapshot()
     monkeypatch.setattr(Ledger, "append", lambda self, *args, **kwargs: None)
-    assert snapshot.changes() == ["lifeos_core.ledger.Ledger.append was rebound"]
+    assert snapshot.changes() == ["lifeos_core.ledger.store.Ledger.append was rebound"]
     monkeypatch.undo()
     assert snapshot.changes() == []
 
@@ -45,8 +46,8 @@ def test_rebinding_what_the_append_path_calls_is_named(monkeypatch):
     monkeypatch.setattr(hashlib, "sha256", hashlib.md5)
     monkeypatch.setattr(ledger.sqlite3, "connect", lambda *args, **kwargs: None)
     assert set(snapshot.changes()) == {
-        "lifeos_core.hashing.sha256_hex was rebound",
-        "lifeos_core.ledger.canonical_json was rebound",
+        "lifeos_core.values.canonical.sha256_hex was rebound",
+        "lifeos_core.ledger.store.canonical_json was rebound",
         "hashlib.sha256 was rebound",
         "sqlite3.connect was rebound",
     }
@@ -56,29 +57,29 @@ def test_adding_and_removing_attributes_is_named(monkeypatch):
     snapshot = code_snapshot()
     monkeypatch.setattr(Ledger, "verify_later", lambda self: None, raising=False)
     monkeypatch.delattr(hashing, "stable_hash")
-    assert snapshot.changes() == ["lifeos_core.hashing.stable_hash was removed",
-                                  "lifeos_core.ledger.Ledger.verify_later was added"]
+    assert snapshot.changes() == ["lifeos_core.values.canonical.stable_hash was removed",
+                                  "lifeos_core.ledger.store.Ledger.verify_later was added"]
 
 
 def test_replacing_a_functions_code_without_rebinding_it_is_named(monkeypatch):
     snapshot = code_snapshot()
     monkeypatch.setattr(hashing.canonical_json, "__code__", (lambda value: b"{}").__code__)
     found = snapshot.changes()
-    assert "lifeos_core.hashing.canonical_json had its code, defaults or closure replaced" in found
-    assert "lifeos_core.ledger.canonical_json had its code, defaults or closure replaced" in found  # imported there
+    assert "lifeos_core.values.canonical.canonical_json had its code, defaults or closure replaced" in found
+    assert "lifeos_core.ledger.store.canonical_json had its code, defaults or closure replaced" in found  # imported there
 
 
 def test_changing_a_default_or_a_closure_is_named(monkeypatch):
     snapshot = code_snapshot()
     monkeypatch.setattr(Ledger.records, "__kwdefaults__", {"name": "x", "failed": False, "limit": None,
                                                            "on_damaged": None})
-    assert snapshot.changes() == ["lifeos_core.ledger.Ledger.records had its code, defaults or closure replaced"]
+    assert snapshot.changes() == ["lifeos_core.ledger.store.Ledger.records had its code, defaults or closure replaced"]
 
 
 def test_replacing_a_module_in_sys_modules_is_named(monkeypatch):
     snapshot = code_snapshot()
-    monkeypatch.setitem(sys.modules, "lifeos_core.ledger", types.ModuleType("lifeos_core.ledger"))
-    assert "sys.modules['lifeos_core.ledger'] was replaced" in snapshot.changes()
+    monkeypatch.setitem(sys.modules, "lifeos_core.ledger.store", types.ModuleType("lifeos_core.ledger.store"))
+    assert "sys.modules['lifeos_core.ledger.store'] was replaced" in snapshot.changes()
 
 
 def test_more_code_can_be_watched():
@@ -91,20 +92,21 @@ def test_more_code_can_be_watched():
 
 RUN_AND_RECORD = textwrap.dedent("""\
     import sys
-    from lifeos_core.ledger import code_snapshot
+    from lifeos_core.ledger.integrity import code_snapshot
     snapshot = code_snapshot()  # first thing: nothing the recording path does afterwards may look like a change
-    from lifeos_core.builder import MissionSpec, build_workflow
-    from lifeos_core.context import ExecutionContext
-    from lifeos_core.engine import Orchestrator
-    from lifeos_core.ledger import Ledger
-    from lifeos_core.plugins import active_registry
-    from lifeos_core.recording import record_mission_run, replay
+    from lifeos_core import MissionSpec, build_workflow
+    from lifeos_core.engine.context import ExecutionContext
+    from lifeos_core import Orchestrator
+    from lifeos_core.ledger.store import Ledger
+    from lifeos_core.plugins.active import active_registry
+    from lifeos_core.ledger.recording import record_mission_run
+    from lifeos_core.ledger.replay import replay
     workflow = build_workflow(MissionSpec("echo", {"big": 1e16}))
     result = Orchestrator().run_workflow(workflow, ExecutionContext(initial_state={"x": 2.0 ** 53}))
     with Ledger(sys.argv[1]) as book:
         made = record_mission_run(book, mission="echo", params={"big": 1e16}, initial_state={"x": 2.0 ** 53},
                                   approvals={}, clock="1970-01-01T00:00:00Z", verify=False, workflow=workflow,
-                                  result=result, registry=active_registry())
+                                  result=result)
     with Ledger(sys.argv[1], read_only=True) as book:
         assert book.verify().intact and replay(book.get(made.id)).same
     print(snapshot.changes())

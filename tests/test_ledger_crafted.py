@@ -17,8 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeos_core.cli import app
-from lifeos_core.hashing import canonical_json, sha256_hex, stable_hash
-from lifeos_core.ledger import MISSION_RUN, Ledger, LedgerError, record_problem
+from lifeos_core.values.canonical import canonical_json, sha256_hex, stable_hash
+from lifeos_core.ledger.records import MISSION_RUN, LedgerError, record_problem
+from lifeos_core.ledger.store import Ledger
 
 CLOCK = "2026-05-01T12:00:00Z"
 
@@ -107,8 +108,8 @@ def test_a_record_that_lacks_what_a_reader_needs_is_named_even_with_a_matching_i
 
 
 def test_inputs_emptied_say_what_a_replay_lacks_from_python_too(ledger):
-    from lifeos_core.ledger import LedgerRecord
-    from lifeos_core.recording import replay
+    from lifeos_core.ledger.records import LedgerRecord
+    from lifeos_core.ledger.replay import replay
 
     _, _, second = ledger
     body = {**second.body, "inputs": {}}

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from lifeos_core import Mission, StepSpec
 from lifeos_core.errors import NotJSONError
-from lifeos_core.hashing import canonical_json, loads_canonical
-from lifeos_core.ledger import Ledger
+from lifeos_core.values.canonical import canonical_json, loads_canonical
+from lifeos_core.ledger.store import Ledger
 from lifeos_core.testing import Plugin
 
 # The floats that sit on a boundary of how RFC 8785 writes numbers, and the extremes.
@@ -96,7 +96,7 @@ CARRY = Mission("carry", "Carry numbers into the state.",
 
 @pytest.fixture(scope="module")
 def carrying():
-    from lifeos_core.plugins import load_registry, use_registry
+    from lifeos_core.plugins.active import load_registry, use_registry
 
     registry = load_registry([("numbers", Plugin([CARRY], {"carry": carry}))], discover=False)
     with use_registry(registry):
@@ -104,26 +104,21 @@ def carrying():
 
 
 def record_carry(book, values, state, registry):
-    from lifeos_core.builder import MissionSpec, build_workflow
-    from lifeos_core.clock import FixedClock
-    from lifeos_core.context import ExecutionContext
-    from lifeos_core.engine import Orchestrator
-    from lifeos_core.recording import record_mission_run
+    from lifeos_core import FixedClock, plan_mission, run_planned
+    from lifeos_core.ledger.recording import record_mission_run
 
     params = {"values": values}
-    workflow = build_workflow(MissionSpec("carry", params))
-    result = Orchestrator().run_workflow(workflow, ExecutionContext(initial_state=state,
-                                                                      clock=FixedClock("2026-05-01T12:00:00Z")))
+    workflow = plan_mission("carry", params)
+    result = run_planned(workflow, state, clock=FixedClock("2026-05-01T12:00:00Z"))
     assert result.success, result.error_message
     return record_mission_run(book, mission="carry", params=params, initial_state=state, approvals={},
-                              clock="2026-05-01T12:00:00Z", verify=False, workflow=workflow, result=result,
-                              registry=registry)
+                              clock="2026-05-01T12:00:00Z", verify=False, workflow=workflow, result=result)
 
 
 @given(values=st.lists(any_float, min_size=1, max_size=5), kept=any_float)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_runs_holding_any_float_verify_and_replay(carrying, values, kept):
-    from lifeos_core.recording import replay
+    from lifeos_core.ledger.replay import replay
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ledger.sqlite3"

@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeos_core.cli import app
-from lifeos_core.ledger import MISSION_RUN, Ledger, LedgerError
+from lifeos_core.ledger.records import MISSION_RUN, LedgerError
+from lifeos_core.ledger.store import Ledger
 
 CLOCK = "2026-05-01T12:00:00Z"
 
@@ -50,7 +51,7 @@ def test_records_added_after_the_expected_head_are_counted(path):
     assert result.exit_code == 0
     assert f"note: {records[1].id[:10]} is record #2; 3 records were added after it" in result.stdout
     one = verify(path, "--expect-head", records[3].id[:10])
-    assert f"is record #4; 1 record was added after it" in one.stdout
+    assert "is record #4; 1 record was added after it" in one.stdout
     data = json.loads(verify(path, "--expect-head", records[1].id[:10], "--json").stdout)
     assert data["intact"] is True and data["head"] == records[-1].id
     assert data["expected_head"] == {"given": records[1].id[:10], "found": True, "id": records[1].id, "seq": 2,

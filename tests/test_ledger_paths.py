@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeos_core.cli import app
-from lifeos_core.ledger import MISSION_RUN, Ledger, LedgerError, default_ledger_path, open_ledger
+from lifeos_core.ledger.records import MISSION_RUN, LedgerError
+from lifeos_core.ledger.store import Ledger, default_ledger_path, open_ledger
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_DATA_HOME is the Linux location")
 

@@ -20,7 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeos_core.cli import app
-from lifeos_core.ledger import MISSION_RUN, Ledger, LedgerError
+from lifeos_core.ledger.records import MISSION_RUN, LedgerError
+from lifeos_core.ledger.store import Ledger
 
 CLOCK = "2026-05-01T12:00:00Z"
 
@@ -92,7 +93,7 @@ def read_only_folder(tmp_path):
 
 @pytest.mark.parametrize("schema", ["current", "older"])
 def test_someone_who_cannot_write_the_folder_can_audit_the_ledger(read_only_folder, schema, monkeypatch):
-    import lifeos_core.ledger as ledger_module
+    import lifeos_core.ledger.store as ledger_module
 
     folder, lock, run = read_only_folder
     path = folder / "ledger.sqlite3"
@@ -120,7 +121,7 @@ def test_someone_who_cannot_write_the_folder_can_audit_the_ledger(read_only_fold
 
 
 def test_reading_an_older_ledger_reads_it_as_it_is(tmp_path, monkeypatch):
-    import lifeos_core.ledger as ledger_module
+    import lifeos_core.ledger.store as ledger_module
 
     path = tmp_path / "ledger.sqlite3"
     monkeypatch.setattr(ledger_module, "SCHEMA_VERSION", 1)

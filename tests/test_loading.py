@@ -16,8 +16,8 @@ from lifeos_core import (
     load_registry,
     run_mission,
 )
-from lifeos_core.loading import PluginSelection, normalize
-from lifeos_core.plugins import selection_from_environment
+from lifeos_core.plugins.loading import PluginSelection, normalize
+from lifeos_core.plugins.active import selection_from_environment
 
 FINE = Mission("fine", "Works.", lambda params: [StepSpec("ok", "runtime")])
 

@@ -92,7 +92,7 @@ def test_a_plan_that_tests_nothing_exits_five(tmp_path, plan):
 
 def test_an_expectation_on_a_scenario_or_mission_the_plan_lacks_is_refused_before_anything_runs(tmp_path, monkeypatch):
     ran = []
-    monkeypatch.setattr("lifeos_core.testrun.execute_plan", lambda *a, **k: ran.append(1))
+    monkeypatch.setattr("lifeos_core.harness.testrun.run_plan", lambda *a, **k: ran.append(1))
     plan = a_plan()
     plan["scenarios"][0]["expectations"].append({"mission_name": "taly", "path": "success", "op": "eq",
                                                  "expected": True})
@@ -244,7 +244,7 @@ def test_a_write_that_fails_after_the_run_keeps_the_record_and_says_so(tmp_path,
     def refuse(*args, **kwargs):
         raise LifeosError("disk full")
 
-    monkeypatch.setattr("lifeos_core.files.write_text_atomically", refuse)
+    monkeypatch.setattr("lifeos_core.values.writing.write_text_atomically", refuse)
     result = invoke("run", "tally", "--yes", "--output", tmp_path / "result.json")
     assert result.exit_code == 2
     assert "--output was not written: disk full" in result.stderr
@@ -416,7 +416,7 @@ def test_verify_catches_a_result_that_depends_on_set_order(site, ledger_in_tmp):
     assert result.exit_code == 1, result.output
     assert "is not reproducible" in result.stderr and "final_state.order" in result.stderr
     assert "not recorded" in result.stderr
-    from lifeos_core.ledger import open_ledger
+    from lifeos_core.ledger.store import open_ledger
 
     with open_ledger(ledger_in_tmp, read_only=True) as book:
         assert book.count() == 0
@@ -464,7 +464,7 @@ def test_a_failed_or_rejected_run_does_not_overwrite_the_state_it_read(tmp_path)
 
 def test_the_save_state_format_is_checked_before_the_run(tmp_path, monkeypatch):
     ran = []
-    monkeypatch.setattr("lifeos_core.engine.Orchestrator.run_workflow", lambda *a, **k: ran.append(1))
+    monkeypatch.setattr("lifeos_core.engine.orchestrator.Orchestrator.run_workflow", lambda *a, **k: ran.append(1))
     result = invoke("run", "tally", "--save-state", tmp_path / "state.txt", "--yes")
     assert result.exit_code == 2 and "unsupported extension" in result.stderr and not ran
     slash = invoke("run", "tally", "--save-state", f"{tmp_path}/out.json/", "--yes")

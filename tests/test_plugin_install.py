@@ -34,8 +34,15 @@ def pip(*args: str | Path) -> None:
 def build_wheels(source: Path, wheel_dir: Path, *, with_dependencies: bool = False) -> None:
     """Build from a copy of ``source``, so the build leaves nothing in the tree."""
     scratch = wheel_dir.parent / f"build-{source.name}"
-    shutil.copytree(source, scratch, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "tests", "plugins", "site"))
+    anywhere = shutil.ignore_patterns(".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", "site")
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(anywhere(folder, names))
+        if Path(folder) == source:  # the packs and tests beside lifeos_core, not lifeos_core/plugins
+            ignored |= {"tests", "plugins"} & set(names)
+        return ignored
+
+    shutil.copytree(source, scratch, ignore=ignore)
     deps = [] if with_dependencies else ["--no-deps"]
     pip("wheel", *deps, "--no-build-isolation", "--quiet", "--wheel-dir", wheel_dir, scratch)
 

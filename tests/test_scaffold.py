@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeos_core.cli import app
-from lifeos_core.scaffold import ScaffoldError, core_requirement, default_mission, pack_files, write_pack
+from lifeos_core.cli.scaffold import ScaffoldError, core_requirement, default_mission, pack_files, write_pack
 
 runner = CliRunner()
 

@@ -13,10 +13,10 @@ import yaml
 from typer.testing import CliRunner
 
 from lifeos_core.cli import app
-from lifeos_core.schema import expectations_schema, load_schema
+from lifeos_core.harness.schema import expectations_schema, load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = ROOT / "lifeos_core" / "schemas"
+SCHEMAS = ROOT / "lifeos_core" / "harness" / "schemas"
 EXAMPLE_PLANS = ["smoke.lifeos.yaml", "daily-plan.lifeos.yaml", "failing-plan.toml", "split/suite.json"]
 
 
@@ -107,7 +107,7 @@ def test_a_good_plan_passes_both(tmp_path):
 
 
 def test_the_schema_lists_exactly_the_fields_the_reader_knows():
-    from lifeos_core import config
+    from lifeos_core.harness import plans as config
 
     schema = load_schema("plan")
     defs = schema["$defs"]

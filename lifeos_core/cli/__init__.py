@@ -1,5 +1,8 @@
 """The ``lifeos`` command line (see :mod:`lifeos_core.cli.application`).
 
+May import: every other part of lifeos_core; nothing imports it but the
+console script and ``python -m lifeos_core``.
+
 ``main`` runs the most frequent command, ``lifeos missions list [--json]``,
 without building the Typer application (whose first use imports more than the
 whole listing costs); everything else goes through Typer. Both paths print the

@@ -11,7 +11,12 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import missions, new, plans, plugin_info, run, runs
+from . import missions
+from . import new
+from . import plans
+from . import plugin_info
+from . import run
+from . import runs
 from .extensions import LifeosGroup
 from .output import EXIT_OK, Settings, echo
 
@@ -58,8 +63,8 @@ def root(
       lifeos test examples/smoke.lifeos.yaml
     """
     Settings.debug = debug
-    if disable_plugin or "lifeos_core.plugins" in sys.modules:  # no import cost when unused
-        from ..plugins import configure_plugins
+    if disable_plugin or "lifeos_core.plugins.active" in sys.modules:  # no import cost when unused
+        from ..plugins.active import configure_plugins
 
         configure_plugins(disabled=disable_plugin or ())
     from .listing import warn_about_plugin_selection

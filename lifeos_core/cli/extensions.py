@@ -29,7 +29,7 @@ _collected: dict[int, tuple[Any, PluginCommands]] = {}
 def plugin_commands(builtin: set[str]) -> PluginCommands:
     """Ask every plugin of the active registry for its commands, once per registry."""
     from ..errors import LifeosError
-    from ..plugins import active_registry
+    from ..plugins.active import active_registry
 
     try:
         registry = active_registry()
@@ -45,16 +45,18 @@ def plugin_commands(builtin: set[str]) -> PluginCommands:
 
 
 def _collect(registry: Any, builtin: set[str]) -> PluginCommands:
+    from ..plugins.loading import call_plugin, implementers
     from .output import reports_errors
 
     found = PluginCommands()
     origins = {info.origin.plugin: info.origin for info in registry.plugins}
-    for impl in registry.plugin_manager.hook.lifeos_register_commands.get_hookimpls():
-        origin = origins.get(impl.plugin_name)
-        label = f"plugin {impl.plugin_name} ({origin})"
+    manager = registry.plugin_manager
+    for plugin in implementers(manager, "lifeos_register_commands"):
+        origin = origins.get(plugin)
+        label = f"plugin {plugin} ({origin})"
         plugin_app = typer.Typer()
         try:
-            impl.function(**{name: plugin_app for name in impl.argnames})
+            call_plugin(manager, "lifeos_register_commands", plugin, app=plugin_app)
             if not plugin_app.registered_commands and not plugin_app.registered_groups:
                 continue
             group = typer.main.get_group(plugin_app)

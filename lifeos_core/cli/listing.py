@@ -28,7 +28,7 @@ def _plan_summary(entry: Any) -> dict[str, Any]:
 def list_missions_output(json_output: bool = False) -> int:
     """Print every installed mission (or JSON); return the exit code."""
     from ..errors import LifeosError
-    from ..plugins import active_registry
+    from ..plugins.active import active_registry
 
     try:
         registry = active_registry()
@@ -63,8 +63,8 @@ def warn_about_plugin_selection(disabled: tuple[str, ...] = ()) -> None:
 
     if not disabled and "LIFEOS_DISABLE_PLUGINS" not in os.environ and "LIFEOS_LOAD_PLUGINS" not in os.environ:
         return
-    from ..loading import selection_warnings
-    from ..plugins import selection_from_environment
+    from ..plugins.loading import selection_warnings
+    from ..plugins.active import selection_from_environment
 
     for message in selection_warnings(selection_from_environment(disabled=disabled)):
         warn(message)

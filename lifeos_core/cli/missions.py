@@ -13,7 +13,7 @@ missions_app = typer.Typer(help="List and inspect the installed missions.", no_a
 
 def complete_mission(incomplete: str) -> list[str]:
     """Shell completion: the installed mission names starting with ``incomplete``."""
-    from ..registry import list_missions
+    from ..missions import list_missions
 
     try:
         return [name for name in list_missions() if name.startswith(incomplete)]
@@ -24,7 +24,7 @@ def complete_mission(incomplete: str) -> list[str]:
 def complete_human_step(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of ``--approve``/``--reject``: the human step ids of the
     mission named on the command line, as planned with the ``--param`` given so far."""
-    from ..plugins import active_registry
+    from ..plugins.active import active_registry
     from .params import parse_param
 
     try:
@@ -76,8 +76,8 @@ def show_mission(
 
       lifeos missions show daily_loop --param requested_human_steps=2 --json
     """
-    from ..limits import MAX_HUMAN_STEPS, MAX_STEPS
-    from ..plugins import active_registry
+    from ..engine.workflow import MAX_HUMAN_STEPS, MAX_STEPS
+    from ..plugins.active import active_registry
     from .params import collect_params
 
     entry = active_registry().mission(name)

@@ -31,7 +31,7 @@ def new_pack(
 
       lifeos new pack acme-missions --mission standup --dir packs/acme
     """
-    from ..scaffold import pack_files, write_pack
+    from .scaffold import pack_files, write_pack
 
     target = folder if folder is not None else Path(name)
     written = write_pack(target, pack_files(name, mission))

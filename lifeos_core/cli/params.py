@@ -27,7 +27,7 @@ def stdin_format(path: Path | str | None, format: str | None) -> str | None:
 def parse_param(text: str) -> tuple[str, Any]:
     """Read one ``--param key=value``; the value is JSON when it parses as JSON,
     else the plain string (so ``n=3`` is a number and ``date=2026-01-31`` text)."""
-    from ..files import parse_text
+    from ..values.reading import parse_text
 
     key, sep, raw = text.partition("=")
     key = key.strip()
@@ -53,7 +53,7 @@ def refuse_two_stdin_inputs(**inputs: Path | str | None) -> None:
 
 def collect_params(params_file: Path | str | None, params: list[str] | None, format: str | None = None) -> dict[str, Any]:
     """Params from ``--params FILE`` (``-``: standard input) overridden by each ``--param``."""
-    from ..files import read_mapping_file
+    from ..values.reading import read_mapping_file
 
     collected: dict[str, Any] = (read_mapping_file(params_file, "params file", format=stdin_format(params_file, format))
                                  if params_file else {})
@@ -63,7 +63,7 @@ def collect_params(params_file: Path | str | None, params: list[str] | None, for
 
 def read_state(path: Path | str | None, format: str | None = None) -> dict[str, Any]:
     """The initial state from ``--state FILE`` (``-``: standard input); empty without one."""
-    from ..files import read_mapping_file
+    from ..values.reading import read_mapping_file
 
     return read_mapping_file(path, "state file", format=stdin_format(path, format)) if path else {}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -25,7 +24,7 @@ from .output import (
     warn,
 )
 from .recording import LedgerOption, NoRecordOption, open_for_recording, record_run
-from .run import FormatOption, QuietOption, VerboseOption, verbosity_of
+from .options import FormatOption, QuietOption, VerboseOption, verbosity_of, write_after_the_run
 
 PROGRESS_FROM = 10  # scenarios; smaller plans finish before a bar is worth drawing
 
@@ -184,11 +183,11 @@ def judge_plan(
 
       lifeos test big.lifeos.yaml --workers 2 -q
     """
-    from ..executors import describe_executor
-    from ..files import check_output, read_data_file, write_text_atomically
-    from ..plugins import active_registry
-    from ..recording import recorded_test_result
-    from ..testrun import execute_plan
+    from ..harness.executors import describe_executor
+    from ..values.reading import read_data_file
+    from ..values.writing import check_output, write_text_atomically
+    from ..ledger.recording import recorded_test_result
+    from ..harness.testrun import run_plan
     from .junit import junit_xml as render_junit
     from .params import refuse_two_stdin_inputs, stdin_format
 
@@ -211,7 +210,7 @@ def judge_plan(
     recorder = None if no_record else open_for_recording(ledger)
 
     def run(on_scenario: Any = None) -> Any:
-        return execute_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario,
+        return run_plan(test_plan.suite, test_plan.expectations, fail_fast=fail_fast, on_scenario=on_scenario,
                             verify=verify, executor=executor)
 
     try:
@@ -227,18 +226,15 @@ def judge_plan(
         passed = execution.result.passed and not execution.skipped
         code = EXIT_OK if passed else EXIT_FAILED
         if recorder is not None:
-            from ..recording import record_test_run
+            from ..ledger.recording import record_test_run
 
             code = record_run(recorder, lambda book: record_test_run(
                 book, source=str(plan), plan=plan_data, expectations=expectations_data, fail_fast=fail_fast,
-                verify=verify, test_plan=test_plan, execution=execution, registry=active_registry(),
-                executor=describe_executor(executor))) or code
+                verify=verify, test_plan=test_plan, execution=execution, executor=describe_executor(executor))) or code
     finally:
         if recorder is not None:
             recorder.close()
     if junit_xml is not None:
-        from .run import write_after_the_run
-
         code = write_after_the_run("--junit-xml", lambda: write_text_atomically(
             junit_xml, render_junit(execution, test_plan.expectations))) or code
     Settings.outcome = code
@@ -252,7 +248,7 @@ def judge_plan(
 def _checked_plan(plan_data: Any, expectations_data: Any, plan: str, expectations: str | None) -> tuple[Any, Any]:
     """The parsed plan and its report, after the checks `lifeos validate` makes;
     every problem is printed, one line each, and stops the command (exit 2)."""
-    from ..validation import read_and_check
+    from ..harness.checks import read_and_check
 
     test_plan, report = read_and_check(plan_data, expectations_data, source=str(plan),
                                        expectations_source=str(expectations) if expectations is not None else None)
@@ -276,23 +272,16 @@ def _difference_elsewhere(test_plan: Any, plan_data: Any, expectations_data: Any
                           execution: Any) -> str | None:
     """Run the plan again in a second process (another hash seed): which scenarios
     differ, or ``None``. A plan that does not reproduce is not recorded."""
-    from ..crosscheck import not_installed, rerun_elsewhere
-    from ..plugins import active_registry, configured_disabled
-    from ..recording import recorded_test_result
+    from ..ledger.recording import recorded_test_result
+    from ..missions import plan_mission
+    from .crosscheck import differs_elsewhere
 
-    registry = active_registry()
-    calls = [call for scenario in test_plan.suite.scenarios for call in scenario.missions]
-    operations = {step.operation for call in calls for step in registry.mission(call.name).build(call.params).steps
-                  if step.operation}
-    local = not_installed(registry, {call.name for call in calls}, operations)
-    if local:
-        warn(f"--verify: {', '.join(sorted(local))} not installed from a distribution, so the second-process "
-             "check was skipped")
-        return None
     here = recorded_test_result(execution)
-    there = rerun_elsewhere({"kind": "plan", "plan": plan_data, "expectations": expectations_data,
-                             "source": test_plan.source, "fail_fast": fail_fast}, configured_disabled())
-    if there["metadata"]["test_run_hash"] == here["metadata"]["test_run_hash"]:
+    workflows = [plan_mission(call.name, call.params) for scenario in test_plan.suite.scenarios
+                 for call in scenario.missions]
+    there = differs_elsewhere({"kind": "plan", "plan": plan_data, "expectations": expectations_data,
+                               "source": test_plan.source, "fail_fast": fail_fast}, here, workflows)
+    if there is None:
         return None
     ours, theirs = here["suite_result"]["scenario_results"], there["suite_result"]["scenario_results"]
     differing = [name for name in ours if ours[name]["metadata"] != theirs.get(name, {}).get("metadata")]
@@ -303,7 +292,7 @@ def _difference_elsewhere(test_plan: Any, plan_data: Any, expectations_data: Any
 
 def _executor(workers: int | None, scheduler: str | None, batch_size: int | None) -> Any:
     """The Dask executor the options ask for, or None to run here."""
-    from ..executors import ExecutorError
+    from ..harness.executors import ExecutorError
 
     if workers is not None and scheduler is not None:
         raise ExecutorError("use --workers (local worker processes) or --scheduler (a running cluster), not both")
@@ -311,7 +300,7 @@ def _executor(workers: int | None, scheduler: str | None, batch_size: int | None
         if batch_size is not None:
             raise ExecutorError("--batch-size applies to runs on Dask; add --workers N or --scheduler ADDRESS")
         return None
-    from ..dask_executor import DaskExecutor
+    from ..harness.dask import DaskExecutor
 
     return DaskExecutor(workers=workers, scheduler=scheduler, batch_size=batch_size)
 
@@ -344,7 +333,7 @@ def validate(
 
       lifeos validate suite.json expectations.json --json
     """
-    from ..validation import validate_plan_files
+    from ..harness.checks import validate_plan_files
     from .params import refuse_two_stdin_inputs
 
     refuse_two_stdin_inputs(plan=plan, expectations=expectations)
@@ -378,7 +367,7 @@ def schema(
 
     Example: lifeos schema > lifeos-plan.schema.json
     """
-    from ..schema import schema_text
+    from ..harness.schema import schema_text
 
     echo(json.dumps(json.loads(schema_text("expectations" if expectations_file else "plan")), indent=2))
 

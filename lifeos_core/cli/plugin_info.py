@@ -61,8 +61,8 @@ def plugins(
 
       lifeos plugins --json
     """
-    from ..plugins import active_registry
-    from ..registry_records import SLOW_LOAD_MS
+    from ..plugins.active import active_registry
+    from ..plugins.registry import SLOW_LOAD_MS
     from .extensions import plugin_commands
 
     root = ctx.find_root().command

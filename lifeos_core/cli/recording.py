@@ -37,7 +37,8 @@ class Recorder:
 
 def open_for_recording(ledger: Path | None) -> Recorder:
     """Open the ledger a run will be recorded in (raises LedgerError, before the run, if it cannot be)."""
-    from ..ledger import code_snapshot, open_ledger
+    from ..ledger.integrity import code_snapshot
+    from ..ledger.store import open_ledger
 
     snapshot = code_snapshot()
     return Recorder(open_ledger(ledger), snapshot)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -20,7 +19,6 @@ from .missions import complete_human_step, complete_mission
 from .output import (
     EXIT_FAILED,
     EXIT_OK,
-    EXIT_USAGE,
     Settings,
     console,
     echo,
@@ -32,6 +30,7 @@ from .output import (
     reports_errors,
     warn,
 )
+from .options import FormatOption, QuietOption, VerboseOption, verbosity_of, write_after_the_run
 from .recording import LedgerOption, NoRecordOption, open_for_recording, record_run
 
 _STATUS_STYLE = {
@@ -41,20 +40,6 @@ _STATUS_STYLE = {
     "rejected": "red",
     "failed": "red",
 }
-
-def _format_option(value: str | None) -> str | None:
-    from .params import check_format
-
-    return check_format(value)
-
-
-FormatOption = Annotated[Optional[str], typer.Option(
-    "--format", metavar="FORMAT", callback=_format_option,
-    help="The format of what is read from standard input ('-'): json, yaml or toml (default: detected); "
-         "files are read by their extension.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the verdict line.")]
-VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: step descriptions, changed state.")]
-
 
 def ask_for_decisions(workflow: Any, decided: dict[str, bool]) -> dict[str, bool]:
     """At a terminal, ask about each human step that has no decision yet.
@@ -121,12 +106,6 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
     out.print(f"receipt {result.receipt_hash()}")
 
 
-def verbosity_of(quiet: bool, verbose: bool) -> int:
-    if quiet and verbose:
-        raise fail_usage("--quiet and --verbose contradict each other; give one")
-    return -1 if quiet else 1 if verbose else 0
-
-
 @reports_errors
 def run(
     mission: Annotated[str, typer.Argument(metavar="MISSION", help="The mission to run (see `lifeos missions list`).",
@@ -184,10 +163,9 @@ def run(
 
       cat state.json | lifeos run daily_loop --state - --yes --json
     """
-    from ..clock import FixedClock, format_instant, parse_instant
-    from ..engine import ExecutionContext, Orchestrator
-    from ..files import check_output, write_data_file, write_text_atomically
-    from ..plugins import active_registry
+    from ..missions import get_mission, run_planned
+    from ..values.clock import FixedClock, format_instant, parse_instant
+    from ..values.writing import check_output, write_data_file, write_text_atomically
     from .params import collect_params, decisions, read_state, refuse_two_stdin_inputs
 
     verbosity = verbosity_of(quiet, verbose)
@@ -206,8 +184,7 @@ def run(
                 label == "--save-state" and item[0] == "--state input")],  # carrying a state forward is the point
                 data=label == "--save-state")
     instant = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
-    registry = active_registry()
-    entry = registry.mission(mission)
+    entry = get_mission(mission)
     workflow = entry.build(params, strict=True)
     for message in entry.state_warnings(initial_state):
         warn(message)
@@ -217,23 +194,21 @@ def run(
     elif workflow.human_steps and not json_output and is_terminal() and is_terminal_input():
         approvals = ask_for_decisions(workflow, approvals)
     book = None if no_record else open_for_recording(ledger)
-    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=FixedClock(instant))
     try:
-        result = Orchestrator().run_workflow(workflow, context, verify=verify)
+        result = run_planned(workflow, initial_state, approvals=approvals, clock=FixedClock(instant), verify=verify)
         if verify:
             difference = _difference_elsewhere(mission, params, initial_state, approvals, format_instant(instant),
-                                               result)
+                                               workflow, result)
             if difference is not None:
                 echo(f"error: {difference}", err=True)
                 raise typer.Exit(EXIT_FAILED)
         code = EXIT_OK if result.success else EXIT_FAILED
         if book is not None:
-            from ..recording import record_mission_run
+            from ..ledger.recording import record_mission_run
 
             code = record_run(book, lambda ledger_: record_mission_run(
                 ledger_, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
-                clock=format_instant(instant), verify=verify, workflow=workflow, result=result,
-                registry=registry)) or code
+                clock=format_instant(instant), verify=verify, workflow=workflow, result=result)) or code
     finally:
         if book is not None:
             book.close()
@@ -263,44 +238,20 @@ def _ended(result: Any) -> str:
     return f"failed at {result.failed_step_id!r}"
 
 
-def write_after_the_run(label: str, write: Any) -> int | None:
-    """Write one output of a finished run (``-`` reaches the command's standard
-    output); a failure is said, and is exit 2 (the run itself is kept)."""
-    from contextlib import redirect_stdout
-
-    from ..errors import LifeosError
-    from .output import stdout
-
-    try:
-        with redirect_stdout(stdout()):
-            write()
-    except LifeosError as exc:
-        warn(f"{label} was not written: {exc} (the run itself finished and was recorded)")
-        return EXIT_USAGE
-    return None
-
-
 def _difference_elsewhere(mission: str, params: dict[str, Any], initial_state: dict[str, Any],
-                          approvals: dict[str, bool], clock: str, result: Any) -> str | None:
+                          approvals: dict[str, bool], clock: str, workflow: Any, result: Any) -> str | None:
     """Run the same inputs in a second process (another hash seed): why the run is
     not reproducible, or ``None``. Such a run is refused before it is recorded."""
-    from ..crosscheck import not_installed, rerun_elsewhere
-    from ..hashing import stable_hash
-    from ..jsonvalue import first_difference
-    from ..plugins import active_registry, configured_disabled
+    from ..values.jsonvalue import first_difference
+    from .crosscheck import differs_elsewhere
 
     if any(entry["status"] == "nondeterministic" for entry in result.lineage):
         return None  # the in-process verification caught it already; the result says so
-    local = not_installed(active_registry(), [mission], {step.operation for step in result.executed_steps
-                                                         if step.operation})
-    if local:
-        warn(f"--verify: {', '.join(local)} not installed from a distribution, so the second-process check "
-             "was skipped")
-        return None
     here = result.to_dict()
-    there = rerun_elsewhere({"kind": "mission", "mission": mission, "params": params, "initial_state": initial_state,
-                             "approvals": approvals, "clock": clock}, configured_disabled())
-    if stable_hash(there) == stable_hash(here):
+    there = differs_elsewhere({"kind": "mission", "mission": mission, "params": params,
+                               "initial_state": initial_state, "approvals": approvals, "clock": clock}, here,
+                              [workflow])
+    if there is None:
         return None
     return (f"mission {mission!r} is not reproducible: run again in a second process (another PYTHONHASHSEED), "
             f"its result differs at {first_difference(here, there)!r}; it depends on set order, hash(), id(), the "

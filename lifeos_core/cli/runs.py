@@ -33,7 +33,7 @@ IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, or a
 
 def _open(ledger: Path | None) -> Any:
     """The ledger, opened for reading: these commands never create, migrate or write it."""
-    from ..ledger import open_ledger
+    from ..ledger.store import open_ledger
 
     return open_ledger(ledger, read_only=True)
 
@@ -63,7 +63,7 @@ def list_runs(
 
       lifeos runs list --mission daily_loop --failed --limit 5
     """
-    from ..ledger import default_ledger_path
+    from ..ledger.store import default_ledger_path
 
     records: list[Any] = []
     if default_ledger_path(ledger).exists():  # no ledger yet: nothing recorded, and nothing to create
@@ -205,7 +205,7 @@ def replay_run(
 
     Example: lifeos runs replay 3f2a9c
     """
-    from ..recording import replay
+    from ..ledger.replay import replay
 
     with _open(ledger) as book:
         record = book.get(record_id)
@@ -245,7 +245,7 @@ def export_run(
 
     Example: lifeos runs export 3f2a9c --format in-toto > run.intoto.json
     """
-    from ..attestation import in_toto_statement
+    from ..ledger.attestation import in_toto_statement
 
     if format != "in-toto":
         echo(f"error: unknown export format {format!r}; the formats are: in-toto", err=True)

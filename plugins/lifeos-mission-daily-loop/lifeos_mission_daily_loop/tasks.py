@@ -95,7 +95,7 @@ def read_tasks(state: dict[str, Any]) -> list[Task]:
 def field_warnings(state: Mapping[str, Any]) -> list[str]:
     """Task fields this mission does not read (``estimate: 45`` for
     ``estimate_minutes``), one line each: the task still plans, without them."""
-    from lifeos_core.errors import did_you_mean
+    from lifeos_core import did_you_mean
 
     raw = state.get("tasks") if isinstance(state, Mapping) else None
     if not isinstance(raw, (list, tuple)):

@@ -3,14 +3,16 @@
 Three runtime steps, all reading the plan from the mission's params (it arrives
 already parsed; the mission does no file I/O):
 
-- ``tests-discover`` checks the plan (shape, known missions, their params and
-  limits; a plan that calls ``run_tests`` itself is refused) and lists it;
-- ``tests-execute`` runs the suite through the lifeos harness and keeps the
-  serialised results and the ``suite_hash``;
-- ``tests-report`` judges the expectations, writes the verdict, counts and
-  ``test_run_hash`` (the same hash ``run_test_run`` gives for this plan) and
-  drops the bulky results. A failing plan fails the mission here, naming the
+- ``tests-discover`` checks the plan by the rules of ``lifeos validate``
+  (a plan that calls ``run_tests`` itself, or tests nothing, is refused too)
+  and lists it;
+- ``tests-execute`` runs it with ``lifeos_core.run_test_run`` and records the
+  verdict, counts, failures and hashes (``test_run_hash`` is the one
+  ``run_test_run`` gives for this plan);
+- ``tests-report`` fails the mission when an expectation failed, naming the
   failed expectation ids, with the verdict still recorded in the state.
+
+Only public names of ``lifeos_core`` are used, as any pack would.
 """
 
 from __future__ import annotations
@@ -50,21 +52,16 @@ def _record(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Check the plan and list its scenarios, mission calls and expectations."""
-    from lifeos_core import LifeosError, get_mission
-
+    """Check the plan (by the rules of ``lifeos validate``) and list what it runs."""
     plan = _plan(context)
-    calls = 0
     for index, scenario in enumerate(plan.suite.scenarios):
         for position, call in enumerate(scenario.missions):
-            where = f"scenarios[{index}].missions[{position}] (mission {call.name!r})"
             if call.name == NAME:
-                raise StepFailed(f"{where}: a test plan may not run {NAME} itself (no recursion)")
-            try:
-                get_mission(call.name).build(call.params, strict=True)
-            except LifeosError as exc:
-                raise StepFailed(f"{where}: {exc}") from None
-            calls += 1
+                raise StepFailed(f"scenarios[{index}].missions[{position}]: a test plan may not run {NAME} itself "
+                                 "(no recursion)")
+    problems = plan.problems()
+    if problems:
+        raise StepFailed("; ".join(problems))
     if not plan.suite.scenarios or not plan.expectations.expectations:
         what = "no scenarios" if not plan.suite.scenarios else "no expectations"
         raise StepFailed(f"the test plan {plan.suite.suite_name!r} has {what}: nothing to test")
@@ -72,59 +69,44 @@ def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContex
         "target": context.params.get("target"),
         "suite_name": plan.suite.suite_name,
         "scenarios": [scenario.scenario_name for scenario in plan.suite.scenarios],
-        "mission_calls": calls,
+        "mission_calls": sum(len(scenario.missions) for scenario in plan.suite.scenarios),
         "expectations": len(plan.expectations.expectations),
     }
     return state
 
 
 def execute(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Run the suite and keep its serialised results for the report."""
-    from lifeos_core import run_suite
+    """Run the plan through the harness and record its verdict."""
+    from lifeos_core import run_test_run
 
     record = _record(state)
-    suite_result = run_suite(_plan(context).suite)
-    record["suite_hash"] = suite_result.metadata["suite_hash"]
-    record["results"] = {
-        name: {key: result.to_dict() for key, result in scenario.mission_results.items()}
-        for name, scenario in suite_result.scenario_results.items()
-    }
-    record["missions_failed"] = sorted(
-        f"{name}/{key}"
-        for name, scenario in suite_result.scenario_results.items()
-        for key, result in scenario.mission_results.items()
-        if not result.success
-    )
+    plan = _plan(context)
+    result = run_test_run(plan.suite, plan.expectations)
+    verdicts = result.expectations_result
+    failed = verdicts.failed_ids
+    record.update({
+        "passed": result.passed,
+        "counts": {"expectations": len(verdicts.expectation_results),
+                   "passed": len(verdicts.expectation_results) - len(failed), "failed": len(failed)},
+        "failures": [{"id": key, "message": verdicts.expectation_results[key].details.get("message", "")}
+                     for key in failed],
+        "missions_failed": sorted(f"{name}/{key}" for name, scenario in result.suite_result.scenario_results.items()
+                                  for key, run in scenario.mission_results.items() if not run.success),
+        "suite_hash": result.metadata["suite_hash"],
+        "expectations_hash": result.metadata["expectations_hash"],
+        "test_run_hash": result.metadata["test_run_hash"],
+    })
     return state
 
 
 def report(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Judge the expectations and write the verdict; fail when any expectation failed."""
-    from lifeos_core.expectations import finder_for_dicts, judge_all
-    from lifeos_core.testrun import hash_test_run
-
+    """Report the verdict: the mission fails, naming the failed expectations, when any failed."""
     record = _record(state)
-    if "results" not in record:
-        raise StepFailed("there are no results to judge: run tests-execute first")
-    verdict = judge_all(_plan(context).expectations, finder_for_dicts(record.pop("results")))
-    failed = verdict.failed_ids
-    record.update(
-        {
-            "passed": verdict.passed,
-            "counts": {
-                "expectations": len(verdict.expectation_results),
-                "passed": len(verdict.expectation_results) - len(failed),
-                "failed": len(failed),
-            },
-            "failures": [
-                {"id": key, "message": verdict.expectation_results[key].details.get("message", "")} for key in failed
-            ],
-            "expectations_hash": verdict.metadata["expectations_hash"],
-            "test_run_hash": hash_test_run(record["suite_hash"], verdict.metadata["expectations_hash"], verdict.passed),
-        }
-    )
+    if "passed" not in record:
+        raise StepFailed("there is no verdict to report: run tests-execute first")
+    failed = [failure["id"] for failure in record["failures"]]
     if failed:
-        raise StepFailed(f"{len(failed)} of {len(verdict.expectation_results)} expectations failed: "
+        raise StepFailed(f"{len(failed)} of {record['counts']['expectations']} expectations failed: "
                          f"{', '.join(failed)}", state=state)
     return state
 
@@ -134,9 +116,9 @@ def plan(params: Mapping[str, Any]) -> list[StepSpec]:
         StepSpec("tests-discover", "runtime", {
             "operation": "run_tests.discover", "description": "Check the plan and list what it runs"}),
         StepSpec("tests-execute", "runtime", {
-            "operation": "run_tests.execute", "description": "Run the suite through the harness"}),
+            "operation": "run_tests.execute", "description": "Run the plan through the harness and record the verdict"}),
         StepSpec("tests-report", "runtime", {
-            "operation": "run_tests.report", "description": "Judge the expectations and record the verdict"}),
+            "operation": "run_tests.report", "description": "Report the verdict; fail when an expectation failed"}),
     ]
 
 

@@ -81,12 +81,13 @@ def test_a_passing_plan_records_its_verdict_and_the_same_hash_as_the_harness():
 def test_a_failing_plan_fails_at_the_report_listing_the_failures():
     wrong = {"expectations": [
         {"id": "wrong-name", "scenario_name": "ada", "mission_name": "greet", "path": "final_state.greeting", "op": "eq", "expected": "hi Bob"},
-        {"id": "no-such-scenario", "scenario_name": "zed", "mission_name": "greet", "path": "success", "op": "exists"},
+        {"id": "wrong-length", "scenario_name": "ada", "mission_name": "greet", "path": "executed_steps", "op": "len_eq",
+         "expected": 2},
     ]}
     result = run_mission("run_tests", {"suite": SUITE, "expectations": wrong})
     assert result.success is False
     assert result.failed_step_id == "tests-report"
-    assert result.error_message == "step 'tests-report' failed: 2 of 3 expectations failed: wrong-name, no-such-scenario"
+    assert result.error_message == "step 'tests-report' failed: 2 of 3 expectations failed: wrong-name, wrong-length"
     record = result.final_state["run_tests"]
     assert record["passed"] is False
     assert record["failures"][0] == {"id": "wrong-name", "message": 'expected final_state.greeting == "hi Bob", got "hi Ada"'}
@@ -100,9 +101,13 @@ def test_a_failing_plan_fails_at_the_report_listing_the_failures():
         ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"params": {}}]}]},
          r"the test plan is invalid: scenarios\[0\].missions\[0\]: Missing required field 'name'"),
         ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "run_tests"}]}]},
-         r"scenarios\[0\].missions\[0\] \(mission 'run_tests'\): a test plan may not run run_tests itself"),
+         r"scenarios\[0\].missions\[0\]: a test plan may not run run_tests itself"),
         ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "gret"}]}]},
-         r"scenarios\[0\].missions\[0\] \(mission 'gret'\): unknown mission 'gret' \(did you mean 'greet'\?\)"),
+         r"scenarios\[0\].missions\[0\]: unknown mission 'gret' \(did you mean 'greet'\?\)"),
+        ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "greet"}]}],
+          "expectations": [{"id": "e", "scenario_name": "zed", "mission_name": "greet", "path": "success",
+                            "op": "exists"}]},
+         r"expectation 'e' names scenario 'zed', which the plan does not have"),
         ({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [{"name": "greet", "params": {"who": 1}}]}]},
          r"mission 'greet': param 'who' must be a string, got 1"),
     ],

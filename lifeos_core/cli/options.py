@@ -1,0 +1,48 @@
+"""Options and steps that several commands share: reading standard input,
+how much to print, and writing an output after the work is done."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .output import EXIT_USAGE, fail_usage, warn
+
+
+def _format_option(value: str | None) -> str | None:
+    from .params import check_format
+
+    return check_format(value)
+
+
+FormatOption = Annotated[Optional[str], typer.Option(
+    "--format", metavar="FORMAT", callback=_format_option,
+    help="The format of what is read from standard input ('-'): json, yaml or toml (default: detected); "
+         "files are read by their extension.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print less: only the verdict.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: every detail.")]
+
+
+def verbosity_of(quiet: bool, verbose: bool) -> int:
+    """-1 for ``--quiet``, 1 for ``--verbose``, 0 for neither."""
+    if quiet and verbose:
+        raise fail_usage("--quiet and --verbose contradict each other; give one")
+    return -1 if quiet else 1 if verbose else 0
+
+
+def write_after_the_run(label: str, write: Any) -> int | None:
+    """Write one output of a finished run (``-`` reaches the command's standard
+    output); a failure is said, and is exit 2 (the run itself is kept)."""
+    from contextlib import redirect_stdout
+
+    from ..errors import LifeosError
+    from .output import stdout
+
+    try:
+        with redirect_stdout(stdout()):
+            write()
+    except LifeosError as exc:
+        warn(f"{label} was not written: {exc} (the run itself finished and was recorded)")
+        return EXIT_USAGE
+    return None

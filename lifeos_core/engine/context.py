@@ -1,0 +1,120 @@
+"""The inputs of a run besides its workflow, and what an operation is given.
+
+:class:`ExecutionContext` carries the initial state, the decisions on human
+steps, the clock and the state size limit. :class:`StepContext` is what an
+operation receives besides its private copies of state and payload: the only
+sanctioned sources of time (``now()``) and randomness (``random``), and the
+mission's params.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random as _random
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..values.clock import LOGICAL_CLOCK, Clock, FixedClock, is_clock
+from ..errors import WorkflowInputError
+from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping
+from ..values.frozen import Frozen
+from ..values.snapshot import Snapshot
+
+MAX_STATE_BYTES = 16 * 1024 * 1024
+"""The largest state a run may hold, in bytes of canonical JSON (16 MiB)."""
+
+
+class ExecutionContext(Frozen):
+    """The inputs of a run besides the workflow.
+
+    ``initial_state`` is the state the first step sees; ``approvals`` maps
+    human step ids to a decision (``True`` approves, ``False`` rejects; a
+    human step without one is recorded as awaiting attestation); ``clock`` is
+    the run's only source of time; ``max_state_bytes`` bounds the state
+    (canonical JSON) before and after every step, and may be set below
+    :data:`MAX_STATE_BYTES`, never above.
+
+    The initial state is encoded once, here (see :class:`Snapshot`); reading
+    ``initial_state`` gives a read-only copy of it.
+    """
+
+    __slots__ = _fields = ("snapshot", "approvals", "clock", "max_state_bytes")
+
+    def __init__(
+        self,
+        initial_state: Mapping[str, Any] | Snapshot | None = None,
+        approvals: Mapping[str, bool] | None = None,
+        clock: Clock | None = None,
+        max_state_bytes: int = MAX_STATE_BYTES,
+    ) -> None:
+        snapshot = Snapshot.of({} if initial_state is None else initial_state, "initial state")
+        approvals = freeze_mapping(approvals, "approvals")
+        for step_id, decision in approvals.items():
+            if not isinstance(decision, bool):
+                raise WorkflowInputError(
+                    f"approval for step {step_id!r} must be true (approve) or false (reject), got {decision!r}"
+                )
+        clock = LOGICAL_CLOCK if clock is None else clock
+        if type(clock) is not FixedClock and not is_clock(clock):
+            raise WorkflowInputError(f"clock must have a now() method, got {type(clock).__name__}")
+        if max_state_bytes is not MAX_STATE_BYTES and (isinstance(max_state_bytes, bool) or not isinstance(
+                max_state_bytes, int) or not 1 <= max_state_bytes <= MAX_STATE_BYTES):
+            raise WorkflowInputError(
+                f"max_state_bytes must be a whole number from 1 to {MAX_STATE_BYTES} (16 MiB), got {max_state_bytes!r}"
+            )
+        self._set(snapshot=snapshot, approvals=approvals, clock=clock, max_state_bytes=max_state_bytes)
+
+    @property
+    def initial_state(self) -> FrozenMap:
+        """The initial state, read-only (made from the snapshot when asked for:
+        the engine itself reads only the snapshot)."""
+        return freeze(self.snapshot.load(), "initial state")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> "ExecutionContext":
+        return self  # immutable: a copy would be the same thing
+
+    def __repr__(self) -> str:
+        return (f"ExecutionContext(initial_state={self.snapshot!r}, approvals={dict(self.approvals)!r}, "
+                f"clock={self.clock!r}, max_state_bytes={self.max_state_bytes})")
+
+
+class StepContext(Frozen):
+    """What an operation may know about its run besides state and payload.
+
+    ``params`` are the mission params the workflow was planned with (its
+    ``metadata["resolved_params"]``; empty for hand-built workflows). ``now()``
+    and ``random`` are the only sanctioned sources of time and randomness:
+    both are inputs of the run, so a run stays reproducible. Read-only.
+    """
+
+    __slots__ = ("workflow_id", "step_id", "clock", "params", "seed_text", "_random")
+    _fields = ("workflow_id", "step_id", "clock", "params", "seed_text")
+
+    def __init__(self, workflow_id: str, step_id: str, clock: Clock, params: Mapping[str, Any] | None = None,
+                 seed_text: str = "") -> None:
+        setattr_ = object.__setattr__  # built for every step, so kept cheap
+        setattr_(self, "workflow_id", workflow_id)
+        setattr_(self, "step_id", step_id)
+        setattr_(self, "clock", clock)
+        setattr_(self, "params", FrozenMap() if params is None else params)
+        setattr_(self, "seed_text", seed_text)
+        setattr_(self, "_random", None)
+
+    def now(self) -> datetime:
+        """The run's time."""
+        return self.clock.now()
+
+    @property
+    def random(self) -> _random.Random:
+        """A random generator seeded from the run's inputs and this step's id:
+        the same run gives the same numbers, every time. It is made when the
+        operation first asks for it (most never do: seeding costs more than
+        the rest of a step), and is the step's own, not a cache."""
+        if self._random is None:
+            seed = int(hashlib.sha256(self.seed_text.encode()).hexdigest(), 16)
+            object.__setattr__(self, "_random", _random.Random(seed))
+        return self._random
+
+    def __repr__(self) -> str:
+        return f"StepContext(workflow_id={self.workflow_id!r}, step_id={self.step_id!r}, clock={self.clock!r})"

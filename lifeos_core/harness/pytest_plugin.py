@@ -1,0 +1,206 @@
+"""pytest collects lifeos test plans: one test item per expectation.
+
+lifeos-core registers this module with pytest (a ``pytest11`` entry point
+named ``lifeos-plans``), so in any project with lifeos-core installed, plan
+files next to the tests are collected like test modules:
+
+- a plan file (``lifeos_*.yaml``, ``*.lifeos.yaml``, ``*.lifeos.yml``,
+  ``*.lifeos.toml``, ``*.lifeos.json``; the ``lifeos_plan_files`` ini option
+  changes the patterns) is a collector, each scenario a collector below it,
+  and each expectation an item: ``plan.lifeos.yaml::monday::overdue-first``;
+- a scenario runs once, when the first of its items runs, and every item of
+  it is judged against that one result, so selecting one item runs one
+  scenario, and a whole file runs each scenario once;
+- a plan is checked by the same rules as ``lifeos validate`` and ``lifeos
+  test``: one that cannot be read, names a mission nobody installed, gives a
+  mission params it refuses, or has an expectation naming a scenario or
+  mission the plan does not have is a collection error listing what is wrong
+  where; the warnings of those checks are pytest warnings, and a plan with no
+  expectations warns that it tests nothing; a failing expectation is
+  reported as expected against actual, never as a traceback.
+
+``--lifeos-verify`` runs every runtime step twice and fails a mission whose
+two runs differ; ``--lifeos-no-plans`` turns plan collection off (as does
+``-p no:lifeos-plans``). With pytest-xdist, ``--dist loadfile`` keeps each
+plan file on one worker.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .expectations import ExpectationResult, MissionExpectation
+    from .scenarios import ScenarioDefinition
+
+PLAN_FILES = ["lifeos_*.yaml", "*.lifeos.yaml", "*.lifeos.yml", "*.lifeos.toml", "*.lifeos.json"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lifeos", "lifeos test plans")
+    group.addoption("--lifeos-verify", action="store_true", default=False,
+                    help="run every runtime step of the plans twice and fail a mission whose two runs differ")
+    group.addoption("--lifeos-no-plans", action="store_true", default=False,
+                    help="do not collect lifeos test plan files")
+    parser.addini("lifeos_plan_files", type="args", default=PLAN_FILES,
+                  help="glob patterns of the lifeos test plan files to collect (default: %s)" % " ".join(PLAN_FILES))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> PlanFile | None:
+    config = parent.config
+    if config.getoption("lifeos_no_plans"):
+        return None
+    if any(_matches(file_path, pattern) for pattern in config.getini("lifeos_plan_files")):
+        return PlanFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _matches(path: Path, pattern: str) -> bool:
+    """A pattern with a folder in it matches the path's tail; one without, the file name."""
+    return path.match(pattern) if "/" in pattern else fnmatch.fnmatch(path.name, pattern)
+
+
+class LifeosPlanWarning(pytest.PytestWarning):
+    """Something in a lifeos test plan that may be a mistake (see `lifeos validate`)."""
+
+
+class PlanFile(pytest.File):
+    """A plan file: its scenarios, in file order, each with its expectations."""
+
+    def collect(self) -> Iterator[ScenarioNode]:
+        import warnings
+
+        from .checks import validate_plan_files
+
+        shown = _shown(self.path)
+        plan, report = validate_plan_files(shown)  # the rules of `lifeos validate` and `lifeos test`
+        if report.errors:
+            raise self.CollectError(_plan_problem(shown, report.errors))
+        for warning in report.warnings:
+            warnings.warn(LifeosPlanWarning(warning), stacklevel=1)
+        if report.nothing_to_test:
+            warnings.warn(LifeosPlanWarning(f"{shown}: {report.nothing_to_test_reason()}"), stacklevel=1)
+        scenarios: dict[str, ScenarioDefinition | None] = {}
+        for scenario in plan.suite.scenarios:
+            scenarios[scenario.scenario_name] = scenario  # a repeated name: the last one counts, as in lifeos test
+        by_scenario: dict[str, list[MissionExpectation]] = {name: [] for name in scenarios}
+        for expectation in plan.expectations.expectations:
+            by_scenario.setdefault(expectation.scenario_name, []).append(expectation)
+        unselectable = [f"{shown}: {what} {name!r} cannot be part of a pytest node id (it holds '::' or '['); "
+                        "rename it, or run this plan with `lifeos test`"
+                        for what, names in (("scenario name", by_scenario),
+                                            ("expectation id", [e.id for e in plan.expectations.expectations]))
+                        for name in names if "::" in name or "[" in name]
+        if unselectable:
+            raise self.CollectError(_plan_problem(shown, unselectable))
+        for name, expectations in by_scenario.items():
+            if expectations:
+                yield ScenarioNode.from_parent(self, name=name, suite_name=plan.suite.suite_name,
+                                               definition=scenarios[name], expectations=expectations)
+
+
+def _shown(path: Path) -> str:
+    """``path`` as messages show it: relative to the current folder when it is below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def _plan_problem(path: str, errors: list[str]) -> str:
+    lines = [f"lifeos test plan {path} cannot run:", *(f"  {error}" for error in errors)]
+    lines.append(f"  (fix the plan, `lifeos validate {path}` checks it; pip install the pack of a missing mission)")
+    return "\n".join(lines)
+
+
+class ScenarioNode(pytest.Collector):
+    """A scenario of a plan; runs once, through the harness's one door to run a
+    plan (:func:`~lifeos_core.harness.testrun.run_plan`), for all its expectations."""
+
+    def __init__(self, *, suite_name: str, definition: ScenarioDefinition,
+                 expectations: list[MissionExpectation], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite_name = suite_name
+        self.definition = definition
+        self.expectations = expectations
+        self._outcome: tuple[Mapping[str, ExpectationResult] | None, BaseException | None] | None = None
+
+    def collect(self) -> Iterator[ExpectationItem]:
+        for expectation in self.expectations:
+            yield ExpectationItem.from_parent(self, name=expectation.id, expectation=expectation)
+
+    def judge(self, expectation: MissionExpectation) -> ExpectationResult:
+        """The verdict on one expectation of this scenario, running the scenario on first use."""
+        if self._outcome is None:
+            from .expectations import SuiteExpectationsDefinition
+            from .suites import ScenarioSuiteDefinition
+            from .testrun import run_plan
+
+            try:
+                execution = run_plan(ScenarioSuiteDefinition(self.suite_name, [self.definition]),
+                                     SuiteExpectationsDefinition(self.expectations),
+                                     verify=self.config.getoption("lifeos_verify"))
+                self._outcome = (execution.result.expectations_result.expectation_results, None)
+            except Exception as exc:  # kept, so the scenario is not run again for each of its items
+                self._outcome = (None, exc)
+        verdicts, error = self._outcome
+        if error is not None:
+            raise error
+        return verdicts[expectation.id]  # type: ignore[index]
+
+
+class ExpectationFailed(AssertionError):
+    """An expectation that did not hold; carries its verdict for the report."""
+
+    def __init__(self, result: ExpectationResult) -> None:
+        super().__init__(result.details.get("message", "expectation failed"))
+        self.result = result
+
+
+class ExpectationItem(pytest.Item):
+    """One expectation of a plan, judged against its scenario's results."""
+
+    def __init__(self, *, expectation: MissionExpectation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.expectation = expectation
+
+    def runtest(self) -> None:
+        result = self.parent.judge(self.expectation)  # type: ignore[union-attr]
+        if not result.passed:
+            raise ExpectationFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from ..errors import LifeosError
+
+        if isinstance(excinfo.value, ExpectationFailed):
+            return _describe_failure(self.expectation, excinfo.value.result)
+        if isinstance(excinfo.value, LifeosError):
+            return f"scenario {self.expectation.scenario_name!r} could not run: {excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.expectation.scenario_name}::{self.expectation.id}"
+
+
+def _describe_failure(expectation: MissionExpectation, result: ExpectationResult) -> str:
+    """A failed expectation as a person reads an assertion: what was expected, what was found, why."""
+    from .expectations import OPERATORS, show_value
+
+    details = result.details
+    reason = details.get("reason", "")
+    lines = [f"expectation {expectation.id!r} failed: {expectation.mission_name}: "
+             f"{expectation.path} {OPERATORS[expectation.op]} {show_value(expectation.expected)}"]
+    if reason.endswith("_mismatch") or reason == "type_error":
+        lines.append(f"  expected: {show_value(expectation.expected)} ({expectation.op})")
+        lines.append(f"  actual:   {show_value(result.actual)}")
+    lines.append(f"  reason:   {reason}: {details.get('message', '')}")
+    if "mission_error" in details:
+        lines.append(f"  mission {expectation.mission_name} failed: {details['mission_error']}")
+    return "\n".join(lines)

@@ -1,0 +1,176 @@
+"""Scenarios: several missions run against one initial state, judged together.
+
+A :class:`ScenarioDefinition` names a starting state and the missions to run
+on it, in order. Each mission starts from that same initial state (missions
+in a scenario do not feed each other; they are separate observations of the
+same situation), so the order changes nothing but the order of the results.
+:func:`run_scenario` returns a frozen :class:`ScenarioResult` keyed by each
+call's alias or mission name, with a ``scenario_hash`` composed from the
+hashes of the mission results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..engine.result import OrchestrationResult
+from ..errors import DefinitionError, LifeosError
+from ..missions import run_mission
+from ..values.canonical import stable_hash
+from ..values.clock import LOGICAL_CLOCK, FixedClock, format_instant
+from ..values.frozen import Frozen, require_text
+from ..values.jsonvalue import FrozenMap, freeze_mapping, readonly
+
+
+def optional_mapping(value: Any, field: str, where: str) -> FrozenMap | None:
+    """``value`` frozen when it is a mapping, ``None`` kept; anything else is
+    the one error for a field that takes a mapping or nothing."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise DefinitionError(f"Field {field!r} must be a dict or None, got {type(value).__name__}", field)
+    try:
+        return freeze_mapping(value, where)
+    except LifeosError as exc:
+        raise DefinitionError(str(exc), field) from None
+
+
+class MissionCall(Frozen):
+    """One mission to run in a scenario.
+
+    ``alias`` names the result when a scenario runs the same mission more than
+    once (results are keyed by ``alias or name``). ``approvals`` decides the
+    mission's human steps, as in :class:`~lifeos_core.ExecutionContext`.
+    """
+
+    __slots__ = _fields = ("name", "params", "alias", "approvals")
+
+    def __init__(self, name: str, params: Mapping[str, Any] | None = None, alias: str | None = None,
+                 approvals: Mapping[str, bool] | None = None) -> None:
+        require_text(name, "Field 'name'", DefinitionError, "name")
+        if alias is not None:
+            require_text(alias, "Field 'alias'", DefinitionError, "alias")
+        approvals = optional_mapping(approvals, "approvals", f"approvals of mission {name!r}")
+        for step, decision in (approvals or {}).items():
+            if not isinstance(decision, bool):
+                raise DefinitionError(f"a decision must be true (approve) or false (reject), got {decision!r}",
+                                      f"approvals.{step}")
+        self._set(name=name, params=optional_mapping(params, "params", f"params of mission {name!r}"),
+                  alias=alias, approvals=approvals)
+
+    @property
+    def key(self) -> str:
+        """The name this call's result is filed under."""
+        return self.alias or self.name
+
+
+class ScenarioDefinition(Frozen):
+    """A named initial state and the missions to run on it.
+
+    ``clock`` is the time every mission of the scenario runs at (an ISO 8601
+    instant; the fixed logical clock when omitted).
+    """
+
+    __slots__ = _fields = ("scenario_name", "initial_state", "missions", "clock")
+
+    def __init__(self, scenario_name: str, initial_state: Mapping[str, Any] | None = None,
+                 missions: Sequence[MissionCall] = (), clock: str | None = None) -> None:
+        require_text(scenario_name, "Field 'scenario_name'", DefinitionError, "scenario_name")
+        state = optional_mapping(initial_state, "initial_state", f"initial_state of {scenario_name!r}")
+        if isinstance(missions, (str, bytes, Mapping)) or not isinstance(missions, Sequence):
+            raise DefinitionError(f"missions of scenario {scenario_name!r} must be a list of MissionCall", "missions")
+        missions = tuple(missions)
+        keys: set[str] = set()
+        for call in missions:
+            if not isinstance(call, MissionCall):
+                raise DefinitionError(f"missions of scenario {scenario_name!r} must be MissionCall objects, "
+                                      f"got {type(call).__name__}", "missions")
+            if call.key in keys:
+                raise DefinitionError(f"scenario {scenario_name!r} runs {call.key!r} twice; give each call its own "
+                                      "alias so no result is lost")
+            keys.add(call.key)
+        if clock is not None:
+            if not isinstance(clock, str):
+                raise DefinitionError(f"Field 'clock' must be an ISO 8601 instant, got {clock!r}", "clock")
+            try:
+                clock = format_instant(clock)
+            except LifeosError as exc:
+                raise DefinitionError(str(exc), "clock") from None
+        self._set(scenario_name=scenario_name, initial_state=state if state is not None else FrozenMap(),
+                  missions=missions, clock=clock)
+
+
+class ScenarioResult(Frozen):
+    """The frozen outcome of a scenario: mission results by key, and metadata."""
+
+    __test__ = False
+    __slots__ = ("scenario_name", "mission_results", "metadata")
+    _fields = __slots__
+
+    def __init__(
+        self,
+        scenario_name: str,
+        mission_results: Mapping[str, OrchestrationResult],
+        metadata: Mapping[str, Any],
+    ) -> None:
+        self._set(
+            scenario_name=scenario_name,
+            mission_results=readonly(mission_results),
+            metadata=freeze_mapping(metadata, "scenario metadata"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario_name": self.scenario_name,
+            "mission_results": {key: result.to_dict() for key, result in self.mission_results.items()},
+            "metadata": dict(self.metadata),
+        }
+
+    def __repr__(self) -> str:
+        return f"<ScenarioResult {self.scenario_name!r}: {', '.join(self.mission_results) or 'no missions'}>"
+
+
+def scenario_hash(scenario_name: str, mission_results: Mapping[str, OrchestrationResult]) -> str:
+    """The hash of a scenario's outcome, composed from its mission results' hashes."""
+    return stable_hash(
+        {
+            "scenario_name": scenario_name,
+            "mission_results": {key: result.result_hash() for key, result in mission_results.items()},
+        }
+    )
+
+
+def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioResult:
+    """Run each mission of ``defn`` on the scenario's initial state, in order.
+
+    Errors in the plan itself (an unknown mission, params the mission refuses,
+    a plan beyond the limits) propagate; a mission that runs and fails is a
+    result like any other, with ``success=False``. ``verify`` runs every
+    mission with determinism verification (see ``run_mission``).
+    """
+    if not isinstance(defn, ScenarioDefinition):
+        raise DefinitionError(f"run_scenario needs a ScenarioDefinition, got {type(defn).__name__}")
+    return run_scenario_parts(defn.scenario_name, defn.initial_state, defn.clock, scenario_calls(defn), verify)
+
+
+def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any]]:
+    """The missions of ``defn`` as ``(key, mission name, params, approvals)``."""
+    return [(call.key, call.name, call.params, call.approvals) for call in defn.missions]
+
+
+def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any], clock: str | None,
+                       calls: Sequence[Sequence[Any]], verify: bool = False) -> ScenarioResult:
+    """:func:`run_scenario` on the parts of a definition (as a Dask worker gets
+    them: checked where the plan was read, then sent as JSON)."""
+    run_clock = FixedClock(clock) if clock is not None else LOGICAL_CLOCK
+    results: dict[str, OrchestrationResult] = {}
+    for key, name, params, approvals in calls:
+        # Every mission reads the same initial state, which no run changes:
+        # the engine keeps its own encoded copy, and operations get fresh ones.
+        results[key] = run_mission(name, params, initial_state, approvals=approvals, clock=run_clock, verify=verify)
+    return ScenarioResult(
+        scenario_name=scenario_name,
+        mission_results=results,
+        metadata={"scenario_name": scenario_name, "scenario_hash": scenario_hash(scenario_name, results)},
+    )

@@ -1,0 +1,516 @@
+"""The run ledger: every recorded run in an embedded SQLite store, hash-chained.
+
+Each record is one canonical JSON document (its *body*) holding everything
+needed to reproduce and judge a run: what ran, its inputs, the versions of
+lifeos-core and of the plugins involved, the full result and its hash, when it
+was recorded, and the id of the record before it. A record's id is the SHA-256
+of its body, so each record vouches for the whole chain before it: changing
+any stored byte, or removing a record from the middle, breaks a hash or a link
+that :meth:`Ledger.verify` reports, naming the record.
+
+Appends take SQLite's write lock (``BEGIN IMMEDIATE``) before reading the
+chain head, so processes recording at once form one unbroken chain; a
+transaction is all or nothing, so a process killed mid-write leaves a whole
+record or none. The database uses WAL mode and carries its schema version in
+``PRAGMA user_version``; a ledger opened for writing is migrated forward, one
+opened for reading (``read_only=True``) is read as it is and never written, and
+a file that is not a lifeos ledger (or is damaged) is reported, never
+overwritten.
+
+Reading trusts nothing it reads: a record whose stored body is not a record
+this lifeos writes (altered, truncated, of another type) is reported as
+damaged, naming it, and never makes a reader fail in any other way.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..values.clock import format_instant
+from ..errors import NotJSONError
+from .records import RECORD_FORMAT, ExpectedHead, LedgerError, LedgerRecord, Verification, record_problem
+from ..values.canonical import canonical_json, loads_canonical, sha256_hex, stable_hash
+
+LEDGER_FILE = "ledger.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+
+
+# --- where the ledger lives ----------------------------------------------------------------
+
+
+def default_ledger_path(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """Where the ledger lives: ``explicit`` (``--ledger``), else ``$LIFEOS_LEDGER``,
+    else ``ledger.sqlite3`` in the user data directory (XDG on Linux).
+
+    The one place a ledger path is decided. A path the user chose must be in
+    a folder that exists (a typo in a folder name should not silently create
+    folders, as ``--output`` does not either): otherwise :class:`LedgerError`
+    names the folder. The user data directory is created when a run is first
+    recorded, never here.
+    """
+    if explicit:
+        path = Path(explicit).expanduser()
+        _require_folder(path, "choose another --ledger")
+        return path
+    environ = os.environ if environ is None else environ
+    if environ.get("LIFEOS_LEDGER"):
+        path = Path(environ["LIFEOS_LEDGER"]).expanduser()
+        _require_folder(path, "set LIFEOS_LEDGER to another path", " (from $LIFEOS_LEDGER)")
+        return path
+    return _user_data_ledger()
+
+
+def _user_data_ledger() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("lifeos", appauthor=False) / LEDGER_FILE
+
+
+def _is_default_folder(folder: Path) -> bool:
+    return folder.absolute() == _user_data_ledger().parent.absolute()
+
+
+def _require_folder(path: Path, fix: str, origin: str = "", *, create_default: bool = False) -> None:
+    """Refuse a ledger ``path`` whose folder does not exist, unless it is the
+    default folder (created here when ``create_default``)."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.exists():
+        raise LedgerError(f"{folder}{origin} is not a folder, so it cannot hold the ledger {path.name}; {fix}")
+    if not _is_default_folder(folder):
+        raise LedgerError(f"the folder {folder}{origin} does not exist; create it or {fix}")
+    if create_default:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the folder {folder} for the ledger: {exc}") from None
+
+
+# --- the schema, version by version ------------------------------------------------------
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # version 1: the records
+        """CREATE TABLE records (
+               seq INTEGER PRIMARY KEY,
+               id TEXT NOT NULL UNIQUE,
+               kind TEXT NOT NULL,
+               name TEXT NOT NULL,
+               success INTEGER NOT NULL,
+               recorded_at TEXT NOT NULL,
+               body TEXT NOT NULL
+           )""",
+    ),
+    (  # version 2: what `lifeos runs list` filters on
+        "CREATE INDEX records_by_name ON records (name, seq)",
+        "CREATE INDEX records_by_success ON records (success, seq)",
+    ),
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def _id_prefix(prefix: str) -> str:
+    """A record id or prefix as typed, checked: at least 4 hex characters, like git."""
+    normal = prefix.strip().lower()
+    if len(normal) < 4 or any(c not in "0123456789abcdef" for c in normal):
+        raise LedgerError(f"{prefix!r} is not a record id; give at least 4 hex characters of one "
+                          "(see lifeos runs list)")
+    return normal
+
+
+def _text(raw: bytes | None) -> str:
+    """A stored text column read as bytes (``CAST(... AS BLOB)``), as text to show."""
+    return "" if raw is None else bytes(raw).decode("utf-8", "replace")
+
+
+def _label(seq: Any, record_id: str) -> str:
+    return f"record #{seq} ({record_id[:12]})"
+
+
+def _read_body(raw: bytes | None) -> tuple[Any, str | None]:
+    """A stored body (as bytes) read back, and what is wrong with it, if anything."""
+    if raw is None:
+        return None, "it has no content"
+    try:
+        content = loads_canonical(raw)
+    except NotJSONError as exc:
+        return None, f"its content is not JSON ({exc})"
+    return content, record_problem(content)
+
+
+# Every stored column is read as typeof() and bytes, so that a column of an
+# unexpected type, or text that is not UTF-8, reaches the checks instead of
+# failing the whole query (sqlite3 decodes TEXT as UTF-8 and raises otherwise).
+_CHECKED_COLUMNS = ("id", "kind", "name", "success", "recorded_at", "body")
+_VERIFY_QUERY = ("SELECT seq, " + ", ".join(f"typeof({c}), CAST({c} AS BLOB)" for c in _CHECKED_COLUMNS)
+                 + " FROM records ORDER BY seq")
+_RECORD_COLUMNS = "seq, CAST(id AS BLOB), CAST(body AS BLOB)"
+
+
+def _stored(kind: str, raw: bytes | None) -> Any:
+    """A column's value from its SQLite type and bytes; text that is not UTF-8 stays bytes."""
+    if kind == "integer":
+        return int(raw)  # type: ignore[arg-type]
+    if kind == "real":
+        return float(raw)  # type: ignore[arg-type]
+    if kind == "text":
+        try:
+            return bytes(raw).decode("utf-8")  # type: ignore[arg-type]
+        except UnicodeDecodeError:
+            return bytes(raw)  # type: ignore[arg-type]
+    return None if raw is None else bytes(raw)
+
+
+def _cannot_share_reads(exc: sqlite3.Error) -> bool:
+    """Whether reading failed only because SQLite cannot create the WAL side
+    files (``-wal``, ``-shm``) beside the ledger: a folder this user cannot write."""
+    name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+
+    if name is not None:
+        return name in {"SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_READONLY",
+                        "SQLITE_CANTOPEN", "SQLITE_READONLY_RECOVERY"}
+    text = str(exc)
+    return "readonly database" in text or "unable to open database file" in text
+
+
+class Ledger:
+    """An open ledger. Use as a context manager, or call :meth:`close`.
+
+    ``read_only=True`` opens an existing ledger for reading alone: nothing is
+    created, migrated or written, and it works for a user who may not write
+    the file or its folder. Otherwise a missing ledger is created when
+    ``create`` (its folder must exist, except the default one).
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if not self.path.exists():
+            if read_only or not create:
+                raise LedgerError(f"there is no ledger at {self.path} yet; record a run first (lifeos run ...)")
+            _require_folder(self.path, "choose another --ledger", create_default=True)
+        if self.path.is_dir():
+            raise LedgerError(f"ledger path {self.path} is a directory; give a file path (e.g. {self.path / LEDGER_FILE})")
+        self._db = self._connect(immutable=False)
+        try:
+            self._prepare()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _connect(self, *, immutable: bool) -> sqlite3.Connection:
+        try:
+            if not self.read_only:
+                return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            uri = self.path.absolute().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
+
+    def _fail(self, exc: sqlite3.Error, doing: str) -> LedgerError:
+        damaged = "not a database" in str(exc) or "malformed" in str(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and damaged:
+            return LedgerError(f"{self.path} is not a readable lifeos ledger ({exc}); it was left untouched: "
+                               "move it aside, or use another ledger with --ledger PATH")
+        return LedgerError(f"cannot {doing} the ledger {self.path}: {exc}")
+
+    def _probe(self) -> tuple[int, set[str]]:
+        """The schema version and the tables, read from the file."""
+        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {_text(row[0]) for row in
+                  self._db.execute("SELECT CAST(name AS BLOB) FROM sqlite_master WHERE type = 'table'")}
+        return version, tables
+
+    def _probe_reading(self) -> tuple[int, set[str]]:
+        """:meth:`_probe`, falling back, for a reader that cannot create the WAL
+        side files, to reading the file as one that does not change (``immutable=1``)."""
+        try:
+            return self._probe()
+        except sqlite3.Error as exc:
+            if not (self.read_only and _cannot_share_reads(exc)):
+                raise
+            self._db.close()
+            self._db = self._connect(immutable=True)
+            try:
+                return self._probe()
+            except sqlite3.Error:
+                raise exc from None
+
+    def _prepare(self) -> None:
+        """Check the file is a lifeos ledger, and (when writing) bring its schema up to date."""
+        try:
+            version, tables = self._probe_reading()
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "read") from None
+        self.schema_version = version
+        if version > SCHEMA_VERSION:
+            raise LedgerError(f"the ledger {self.path} has schema version {version}, newer than this lifeos "
+                              f"understands ({SCHEMA_VERSION}); upgrade lifeos-core to read it")
+        if version == 0 and tables:
+            raise LedgerError(f"{self.path} is an SQLite database but not a lifeos ledger (it has tables "
+                              f"{', '.join(sorted(tables))}); it was left untouched: use another --ledger PATH")
+        if self.read_only:
+            if version == 0:
+                what = "an empty file (0 bytes)" if _size(self.path) == 0 else "an SQLite database with no tables"
+                raise LedgerError(f"{self.path} is {what}, not a lifeos ledger; it was left untouched: record a run "
+                                  "into it first, or give another --ledger PATH")
+            return  # an older schema is read as it is: reading never migrates
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+        try:
+            self._db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "open") from None
+
+    def _migrate(self, version: int) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            current = self._db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
+            for number in range(current, SCHEMA_VERSION):
+                for statement in _MIGRATIONS[number]:
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "upgrade") from None
+
+    def _rollback(self) -> None:
+        try:
+            self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    # --- writing ------------------------------------------------------------------------
+
+    def append(
+        self,
+        kind: str,
+        name: str,
+        *,
+        inputs: Mapping[str, Any],
+        versions: Mapping[str, Any],
+        result: Mapping[str, Any],
+        success: bool,
+        now: Callable[[], datetime] | None = None,
+        executor: Mapping[str, Any] | None = None,
+    ) -> LedgerRecord:
+        """Add a record at the head of the chain and return it.
+
+        ``now`` gives the recording time (the wall clock by default) and
+        ``executor`` what ran a test run; both are stored in the record,
+        outside the result and its hash. A record that a reader could not use
+        (see :func:`record_problem`) is refused before anything is written.
+        """
+        if self.read_only:
+            raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to record")
+        content = {
+            "format": RECORD_FORMAT,
+            "kind": kind,
+            "name": name,
+            "success": bool(success),
+            "inputs": inputs,
+            "versions": versions,
+            "result_hash": stable_hash(result),
+            "result": result,
+        }
+        if executor is not None:
+            content["executor"] = dict(executor)
+        problem = record_problem({**content, "seq": 1, "previous": None, "recorded_at": ""})
+        if problem:
+            raise LedgerError(f"refusing to record this {kind} of {name!r}: {problem}")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then the head: one chain
+            head = self._db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+            seq = head[0] + 1 if head else 1
+            moment = (now or (lambda: datetime.now(timezone.utc)))()
+            body = {**content, "seq": seq, "previous": head[1] if head else None,
+                    "recorded_at": format_instant(moment)}
+            encoded = canonical_json(body)
+            record_id = sha256_hex(encoded)
+            self._db.execute(
+                "INSERT INTO records (seq, id, kind, name, success, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, record_id, kind, name, int(bool(success)), body["recorded_at"], encoded.decode("utf-8")),
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "write to") from None
+        return LedgerRecord(seq, record_id, body)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _rows(self, query: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(query, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "read") from None
+
+    @staticmethod
+    def _record(row: tuple[Any, ...]) -> LedgerRecord:
+        """A stored row as a record; :class:`LedgerError` naming it when it is damaged."""
+        seq, raw_id, raw_body = row
+        record_id = _text(raw_id)
+        content, problem = _read_body(raw_body)
+        if problem:
+            raise LedgerError(f"{_label(seq, record_id)} is damaged: {problem}; "
+                              "lifeos runs verify checks every record")
+        return LedgerRecord(seq, record_id, content)
+
+    def records(
+        self,
+        *,
+        name: str | None = None,
+        failed: bool = False,
+        limit: int | None = None,
+        on_damaged: Callable[[str], Any] | None = None,
+    ) -> list[LedgerRecord]:
+        """Records, newest first, optionally only for one mission or plan, or only failed ones.
+
+        A damaged record raises :class:`LedgerError`; with ``on_damaged`` it is
+        left out instead, and ``on_damaged`` is called with the line naming it.
+        """
+        clauses, parameters = [], []
+        if name is not None:
+            clauses.append("name = ?")
+            parameters.append(name)
+        if failed:
+            clauses.append("success = 0")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        tail = " LIMIT ?" if limit is not None else ""
+        if limit is not None:
+            parameters.append(limit)
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records {where} ORDER BY seq DESC{tail}", tuple(parameters))
+        found = []
+        for row in rows:
+            try:
+                found.append(self._record(row))
+            except LedgerError as exc:
+                if on_damaged is None:
+                    raise
+                on_damaged(str(exc))
+        return found
+
+    def get(self, prefix: str) -> LedgerRecord:
+        """The record whose id starts with ``prefix`` (at least 4 characters, like git)."""
+        prefix = _id_prefix(prefix)
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id LIKE ? ORDER BY seq LIMIT 3",
+                          (prefix + "%",))
+        if not rows:
+            raise LedgerError(f"no record in {self.path} has an id starting with {prefix!r} (see lifeos runs list)")
+        if len(rows) > 1:
+            ids = ", ".join(_text(row[1])[:12] for row in rows)
+            raise LedgerError(f"{prefix!r} is ambiguous: it starts the ids {ids}...; give more characters")
+        return self._record(rows[0])
+
+    def count(self) -> int:
+        return self._rows("SELECT COUNT(*) FROM records")[0][0]
+
+    def verify(self, *, expect_head: str | None = None) -> Verification:
+        """Recompute every record's hash and link; report each record that does not hold.
+
+        ``expect_head`` (an id or a unique prefix, kept elsewhere from an
+        earlier verify) must be in the chain: a chain that no longer holds it
+        lost records from its end, or is another ledger.
+        """
+        wanted = _id_prefix(expect_head) if expect_head is not None else None
+        problems: list[str] = []
+        matches: list[tuple[int, Any, str]] = []
+        previous: str | None = None
+        expected_seq = 1
+        rows = self._rows(_VERIFY_QUERY)
+        for index, (seq, *columns) in enumerate(rows):
+            stored = [(columns[i], _stored(columns[i], columns[i + 1])) for i in range(0, len(columns) - 2, 2)]
+            body_type, raw_body = columns[-2:]
+            record_id = stored[0][1]
+            shown = record_id if isinstance(record_id, str) else _text(columns[1])
+            label = _label(seq, shown)
+            if type(seq) is not int:
+                problems.append(f"{label}: its sequence number is not an integer (the record was altered)")
+            else:
+                if seq != expected_seq:
+                    problems.append(f"{label}: expected record #{expected_seq} here; records are missing before it")
+                expected_seq = seq + 1
+            problem = _check_record(seq, stored, body_type, raw_body, previous)
+            if problem:
+                problems.append(f"{label}: {problem}")
+            if wanted is not None and shown.startswith(wanted):
+                matches.append((index, seq, shown))
+            previous = shown
+        expected = None
+        if wanted is not None:
+            if len(matches) > 1:
+                ids = ", ".join(match[2][:12] for match in matches[:3])
+                raise LedgerError(f"{wanted!r} is ambiguous: it starts the ids {ids}...; give more characters")
+            if matches:
+                index, seq, full = matches[0]
+                expected = ExpectedHead(wanted, full, seq, len(rows) - index - 1)
+            else:
+                expected = ExpectedHead(wanted)
+                problems.append(expected.message)
+        return Verification(records=len(rows), head=previous, problems=tuple(problems), expected_head=expected)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
+
+
+def _check_record(seq: Any, stored: list[tuple[str, Any]], body_type: str, raw: bytes | None,
+                  previous: str | None) -> str | None:
+    """What is wrong with one stored record, judged against the one before it.
+
+    ``stored`` holds the SQLite type and value of each index column (id, kind,
+    name, success, recorded_at); ``body_type`` and ``raw`` are the body's type and bytes.
+    """
+    (id_type, record_id), (_, kind), (_, name), (_, success), (_, recorded_at) = stored
+    if id_type != "text" or not isinstance(record_id, str):
+        return f"its id is stored as {id_type}, not as text (the record was altered)"
+    if raw is None:
+        return "it has no content (the record was altered)"
+    if sha256_hex(bytes(raw)) != record_id:
+        return "its content does not match its id (the record was altered)"
+    if body_type != "text":
+        return f"its content is stored as {body_type}, not as text (the record was altered)"
+    content, problem = _read_body(raw)
+    if content is None:
+        return problem
+    try:
+        canonical = canonical_json(content)
+    except NotJSONError as exc:
+        return f"its content holds a value lifeos never writes ({exc})"
+    if canonical != bytes(raw):
+        return "its content is not in canonical form (the record was altered)"
+    if problem:
+        return problem
+    if content["previous"] != previous:
+        return "it does not follow the record before it (a record was removed or reordered)"
+    if type(success) is not int or success not in (0, 1) or (
+            (content["seq"], content["kind"], content["name"], content["success"], content["recorded_at"])
+            != (seq, kind, name, bool(success), recorded_at)):
+        return "its index columns differ from its content (the record was altered)"
+    if stable_hash(content["result"]) != content["result_hash"]:
+        return "its result does not match its result hash"
+    return None
+
+
+def open_ledger(path: str | Path | None = None, *, create: bool = True, read_only: bool = False) -> Ledger:
+    """Open the ledger at ``path`` (or the default one, see :func:`default_ledger_path`);
+    ``read_only`` to read it without writing anything (see :class:`Ledger`)."""
+    return Ledger(default_ledger_path(path), create=create, read_only=read_only)

@@ -1,0 +1,139 @@
+"""The one door to plan and run a mission with the installed plugins.
+
+Everything that plans a mission goes through :func:`plan_mission` (the seed's
+``build_workflow(MissionSpec(...))`` included), and everything that runs one
+through :func:`run_mission` or, when the caller holds the planned workflow
+already (the command line shows it before running), :func:`run_planned`:
+the command line, the ledger's replay, the harness's scenarios and the
+second process of ``--verify``. :class:`Orchestrator` is the engine bound to
+the installed plugins: the engine itself knows no plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .engine import orchestrator as engine
+from .engine.context import ExecutionContext
+from .engine.result import OrchestrationResult
+from .engine.workflow import WorkflowDefinition
+from .errors import WorkflowInputError
+from .plugins.active import active_registry
+from .plugins.mission import MissionRegistryEntry
+from .values.clock import Clock
+from .values.frozen import Frozen, require_text
+from .values.jsonvalue import freeze_mapping
+
+
+class MissionSpec(Frozen):
+    """A request for a mission: its registered name (``type``) and params."""
+
+    __slots__ = _fields = ("type", "params")
+
+    def __init__(self, type: str, params: Mapping[str, Any] | None = None) -> None:
+        require_text(type, "mission type", WorkflowInputError)
+        self._set(type=type, params=freeze_mapping(params, f"params of mission {type!r}"))
+
+
+def list_missions() -> list[str]:
+    """The names of the missions that can be run, sorted."""
+    return active_registry().mission_names()
+
+
+def get_mission(name: str) -> MissionRegistryEntry:
+    """The registry entry for ``name``; raises :class:`UnknownMissionError`
+    (listing the known missions) when no plugin provides it."""
+    return active_registry().mission(name)
+
+
+def plan_mission(name: str, params: Mapping[str, Any] | None = None, *, strict: bool = False) -> WorkflowDefinition:
+    """The workflow mission ``name`` plans for ``params``.
+
+    Raises :class:`UnknownMissionError` for a name no plugin provides,
+    :class:`MissionParamsError` for params the mission declares with a wrong
+    type or value (and, with ``strict``, for params it does not declare), and
+    :class:`AntiFailurePlanningError` when the plan would exceed the limits:
+    planning fails closed.
+    """
+    require_text(name, "mission name", WorkflowInputError)
+    return active_registry().mission(name).build(params, strict=strict)
+
+
+def build_workflow(spec: MissionSpec) -> WorkflowDefinition:
+    """Plan the workflow for ``spec`` (the seed's name for :func:`plan_mission`)."""
+    if not isinstance(spec, MissionSpec):
+        raise WorkflowInputError(f"build_workflow needs a MissionSpec, got {type(spec).__name__}")
+    return plan_mission(spec.type, spec.params)
+
+
+class _InstalledOperations:
+    """The operations of the plugins in use, looked up when a run starts (so a
+    registry swapped in by ``use_registry`` is the one a run sees)."""
+
+    __slots__ = ()
+
+    def find_operation(self, name: str) -> Any:
+        return active_registry().find_operation(name)
+
+    def unknown_operation(self, name: str) -> str:
+        return active_registry().unknown_operation(name)
+
+
+INSTALLED = _InstalledOperations()
+
+
+class Orchestrator(engine.Orchestrator):
+    """Runs workflows with the operations of the installed plugins by default;
+    ``operations`` (name to function) runs against a fixed set instead, e.g.
+    in unit tests of an operation."""
+
+    def __init__(self, operations: Mapping[str, Any] | None = None) -> None:
+        super().__init__(INSTALLED if operations is None else operations)
+
+
+_WITH_INSTALLED = Orchestrator()
+
+
+def run_planned(
+    workflow: WorkflowDefinition,
+    initial_state: Mapping[str, Any] | None = None,
+    *,
+    approvals: Mapping[str, bool] | None = None,
+    clock: Clock | None = None,
+    verify: bool = False,
+) -> OrchestrationResult:
+    """Run a planned ``workflow`` on ``initial_state`` with the installed operations."""
+    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=clock)
+    return _WITH_INSTALLED.run_workflow(workflow, context, verify=verify)
+
+
+def run_mission(
+    mission_name: str,
+    params: Mapping[str, Any] | None = None,
+    initial_state: Mapping[str, Any] | None = None,
+    *,
+    approvals: Mapping[str, bool] | None = None,
+    clock: Clock | None = None,
+    verify: bool = False,
+    strict: bool = False,
+) -> OrchestrationResult:
+    """Plan ``mission_name`` with ``params`` and run it on ``initial_state``.
+
+    ``approvals`` decides human steps by id; ``clock`` is the run's time
+    (a fixed logical clock when omitted, so the run is reproducible);
+    ``verify`` runs each runtime step twice and fails the run if the two
+    runs disagree (see :meth:`Orchestrator.run_workflow`); ``strict`` refuses
+    params the mission does not declare, as the command line does.
+    """
+    workflow = plan_mission(mission_name, params, strict=strict)
+    return run_planned(workflow, initial_state, approvals=approvals, clock=clock, verify=verify)
+
+
+def versions_used(workflows: Iterable[WorkflowDefinition]) -> dict[str, Any]:
+    """The versions the runs of ``workflows`` used (lifeos-core's, and each
+    plugin's that provided their missions or operations): what a record keeps."""
+    workflows = list(workflows)
+    missions = [workflow.metadata.get("mission_type") for workflow in workflows]
+    operations = {step.operation for workflow in workflows for step in workflow.steps if step.operation}
+    return active_registry().versions_of([name for name in missions if isinstance(name, str)], sorted(operations))

@@ -1,0 +1,119 @@
+"""Time as an input.
+
+The engine never reads the wall clock: a run's time comes from the clock its
+:class:`~lifeos_core.engine.orchestrator.ExecutionContext` carries, so the same inputs give
+the same receipt. The default is a fixed logical clock at the Unix epoch; the
+CLI passes the wall-clock instant of the invocation as a :class:`FixedClock`,
+which makes that run reproducible from its recorded inputs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Protocol, runtime_checkable
+
+from ..errors import WorkflowInputError
+from .frozen import Frozen
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything with a ``now()`` returning a timezone-aware datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class FixedClock(Frozen):
+    """A clock that always reads the same instant (UTC)."""
+
+    __slots__ = ("instant", "_text")
+    _fields = ("instant",)
+
+    def __init__(self, instant: datetime | str = EPOCH) -> None:
+        moment = parse_instant(instant)
+        self._set(instant=moment, _text=format_instant(moment))
+
+    def now(self) -> datetime:
+        return self.instant
+
+    def text(self) -> str:
+        """The instant as receipts write it (worked out at construction)."""
+        return self._text
+
+    def __hash__(self) -> int:
+        return hash(self.instant)
+
+
+def clock_text(clock: Clock) -> str:
+    """The current time of ``clock`` as receipts write it."""
+    text = getattr(clock, "text", None)
+    return text() if text is not None else format_instant(clock.now())
+
+
+def is_clock(value: object) -> bool:
+    """Whether ``value`` can serve as a clock (has a callable ``now``)."""
+    return callable(getattr(value, "now", None))
+
+
+def parse_instant(value: datetime | str) -> datetime:
+    """Read an instant from a timezone-aware datetime or an ISO 8601 string.
+
+    Naive times are refused: a receipt that says "09:00" without a zone is
+    not reproducible on a machine in another zone.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        except ValueError:
+            raise WorkflowInputError(
+                f"clock time {value!r} is not an ISO 8601 instant; use e.g. 2026-01-31T09:00:00Z"
+            ) from None
+    elif isinstance(value, datetime):
+        moment = value
+    else:
+        raise WorkflowInputError(f"clock time must be a datetime or ISO 8601 string, got {type(value).__name__}")
+    try:
+        offset = moment.utcoffset()
+    except Exception as exc:  # a tzinfo of the caller's that fails
+        raise WorkflowInputError(f"clock time {_shown(value)} has a timezone that fails: {exc}") from None
+    if offset is None:
+        raise WorkflowInputError(
+            f"clock time {moment.isoformat()} has no timezone; add one, e.g. 2026-01-31T09:00:00Z"
+        )
+    try:
+        return moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        # e.g. 0001-01-01T00:00:00+14:00: the same instant in UTC is before year 1
+        raise WorkflowInputError(
+            f"clock time {_shown(value)} is out of range; use an instant between "
+            f"{_FIRST_INSTANT} and {_LAST_INSTANT}"
+        ) from None
+    except Exception as exc:
+        raise WorkflowInputError(f"clock time {_shown(value)} cannot be converted to UTC: {exc}") from None
+
+
+_FIRST_INSTANT = "0001-01-01T00:00:00Z"
+_LAST_INSTANT = "9999-12-31T23:59:59.999999Z"
+
+
+def _shown(value: datetime | str) -> str:
+    """A clock value as messages quote it: strings as given, datetimes in ISO 8601."""
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        return value.isoformat()
+    except Exception:
+        return repr(value)
+
+
+def format_instant(moment: datetime) -> str:
+    """The one textual form of an instant in receipts: ISO 8601 in UTC with ``Z``."""
+    text = parse_instant(moment).isoformat()
+    return text[: -len("+00:00")] + "Z"
+
+
+LOGICAL_CLOCK = FixedClock()
+"""The default clock of a run: fixed at the Unix epoch, so runs reproduce."""

@@ -21,6 +21,7 @@ from .engine.workflow import WorkflowDefinition
 from .errors import WorkflowInputError
 from .plugins.active import active_registry
 from .plugins.mission import MissionRegistryEntry
+from .plugins.registry import Registry
 from .values.clock import Clock
 from .values.frozen import Frozen, require_text
 from .values.jsonvalue import freeze_mapping
@@ -47,8 +48,10 @@ def get_mission(name: str) -> MissionRegistryEntry:
     return active_registry().mission(name)
 
 
-def plan_mission(name: str, params: Mapping[str, Any] | None = None, *, strict: bool = False) -> WorkflowDefinition:
-    """The workflow mission ``name`` plans for ``params``.
+def plan_mission(name: str, params: Mapping[str, Any] | None = None, *, strict: bool = False,
+                 registry: Registry | None = None) -> WorkflowDefinition:
+    """The workflow mission ``name`` plans for ``params`` (with the installed
+    plugins, or those of ``registry``).
 
     Raises :class:`UnknownMissionError` for a name no plugin provides,
     :class:`MissionParamsError` for params the mission declares with a wrong
@@ -57,7 +60,7 @@ def plan_mission(name: str, params: Mapping[str, Any] | None = None, *, strict: 
     planning fails closed.
     """
     require_text(name, "mission name", WorkflowInputError)
-    return active_registry().mission(name).build(params, strict=strict)
+    return (registry or active_registry()).mission(name).build(params, strict=strict)
 
 
 def build_workflow(spec: MissionSpec) -> WorkflowDefinition:

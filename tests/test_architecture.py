@@ -74,9 +74,39 @@ def imported_modules(path: Path, package_root: Path) -> list[tuple[int, str]]:
             elif node.module and node.module.split(".")[0] == package_root.name:
                 found.append((node.lineno, node.module.split(".", 1)[1] if "." in node.module else "__init__"))
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name.split(".", 1)[1]) for alias in node.names
-                      if alias.name.startswith(package_root.name + ".")]
+            for alias in node.names:
+                if alias.name == package_root.name:
+                    found.append((node.lineno, "__init__"))
+                elif alias.name.startswith(package_root.name + "."):
+                    found.append((node.lineno, alias.name.split(".", 1)[1]))
+        elif isinstance(node, (ast.Call, ast.Subscript)):
+            name = _imported_by_name(node)
+            if name is None:
+                continue
+            if name.startswith("."):  # relative to this module's package (import_module(".x", __package__))
+                dots = len(name) - len(name.lstrip("."))
+                base = package[: len(package) - (dots - 1)] if dots > 1 else package
+                found.append((node.lineno, ".".join([*base, *filter(None, name[dots:].split("."))])))
+            elif name == package_root.name:
+                found.append((node.lineno, "__init__"))
+            elif name.startswith(package_root.name + "."):
+                found.append((node.lineno, name.split(".", 1)[1]))
     return found
+
+
+def _imported_by_name(node: ast.Call | ast.Subscript) -> str | None:
+    """The module named by ``import_module("...")``, ``__import__("...")`` or
+    ``sys.modules["..."]`` (a constant string only)."""
+    if isinstance(node, ast.Subscript):
+        value = node.value
+        if isinstance(value, ast.Attribute) and value.attr == "modules" and isinstance(node.slice, ast.Constant):
+            return node.slice.value if isinstance(node.slice.value, str) else None
+        return None
+    function = node.func
+    called = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", None)
+    if called in {"import_module", "__import__"} and node.args and isinstance(node.args[0], ast.Constant):
+        return node.args[0].value if isinstance(node.args[0].value, str) else None
+    return None
 
 
 def back_imports(package_root: Path) -> list[str]:
@@ -102,6 +132,26 @@ def test_the_layering_test_catches_a_back_import(tmp_path):
     (fake / "engine" / "steps.py").write_text("def later():\n    from ..harness import plans\n")
     (fake / "harness" / "plans.py").write_text("from ..engine.steps import later\n")
     assert back_imports(fake) == ["lifeos_core/engine/steps.py:2: engine.steps imports harness"]
+
+
+@pytest.mark.parametrize("source", [
+    "import lifeos_core\n",
+    "import lifeos_core as lifeos\n",
+    "import lifeos_core.harness.plans\n",
+    "import importlib\nimportlib.import_module('lifeos_core.harness')\n",
+    "from importlib import import_module\nimport_module('..harness.plans', __package__)\n",
+    "__import__('lifeos_core.harness')\n",
+    "import sys\nsys.modules['lifeos_core.harness.plans']\n",
+])
+def test_the_layering_test_catches_every_way_of_importing(tmp_path, source):
+    fake = tmp_path / "lifeos_core"
+    (fake / "engine").mkdir(parents=True)
+    (fake / "harness").mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "harness" / "plans.py").write_text("")
+    (fake / "engine" / "steps.py").write_text(source)
+    problems = back_imports(fake)
+    assert len(problems) == 1 and problems[0].startswith("lifeos_core/engine/steps.py:")
 
 
 def test_the_top_level_holds_the_subsystems_and_the_few_cross_cutting_modules():
@@ -193,3 +243,31 @@ def test_hooks_are_called_through_pluggy_so_its_tracing_sees_each_plugin(monkeyp
                   discover=False)
     assert ("lifeos_register_operations", ["traced"]) in calls
     assert ("lifeos_register_operations", ["lifeos_core"]) in calls
+
+
+DOC_REFERENCE = re.compile(r":(?:class|func|meth|mod|data|attr|exc):`~?(lifeos_core(?:\.\w+)+)`")
+
+
+def test_references_in_docstrings_name_where_things_are_defined():
+    import importlib
+
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for match in DOC_REFERENCE.finditer(path.read_text()):
+            parts = match[1].split(".")
+            for split in range(len(parts), 0, -1):  # the longest importable module, then attributes
+                try:
+                    target, rest, module = importlib.import_module(".".join(parts[:split])), parts[split:], \
+                        ".".join(parts[:split])
+                    break
+                except ImportError:
+                    continue
+            try:
+                for name in rest:
+                    target = getattr(target, name)
+                defined = getattr(target, "__module__", None)
+                if module != "lifeos_core" and len(rest) == 1 and defined and defined != module:
+                    wrong.append(f"{path.relative_to(ROOT)}: {match[1]} is defined in {defined}")
+            except AttributeError:
+                wrong.append(f"{path.relative_to(ROOT)}: {match[1]} does not exist")
+    assert wrong == []

@@ -111,8 +111,8 @@ def test_suite_problems_name_their_location(change, message):
     ("change", "message"),
     [
         (lambda e: e[0].pop("id"), r"^expectations\[0\]: Missing required field 'id'$"),
-        (lambda e: e[0].update(op="about"), r"^expectations\[0\].op: Invalid value for 'op': 'about'; use one of eq, ne"),
-        (lambda e: e[0].update(path=3), r"^expectations\[0\].path: Field 'path' must be a string"),
+        (lambda e: e[0].update(op="about"), r"^expectations\[0\].op: Invalid value for 'op': 'about' in expectation '[^']+'; use one of eq, ne"),
+        (lambda e: e[0].update(path=3), r"^expectations\[0\].path: expectation '[^']+': Field 'path' must be a string"),
         (lambda e: e[1].update(id="e1"), r"^expectations\[1\]: Duplicate expectation IDs are not allowed: 'e1' is also used at expectations\[0\]"),
         (lambda e: e[1].update(op="matches", expected="["), r"^expectations\[1\].expected: expectation 'e2': invalid regular expression"),
         (lambda e: e.append("e3"), r"^expectations\[2\]: an expectation must be a mapping"),

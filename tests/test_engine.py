@@ -179,6 +179,21 @@ def test_step_failed_gives_a_plain_reason():
     assert run([runtime("p", "picky")], operations={"picky": picky}).error_message == "step 'p' failed: the list is empty"
 
 
+def test_a_reason_holding_a_lone_surrogate_is_recorded_with_a_replacement_character():
+    def undecodable(state, payload, context):
+        raise StepFailed(b"file caf\xe9.txt".decode("utf-8", "surrogateescape"))
+
+    result = run([runtime("p", "undecodable")], operations={"undecodable": undecodable})
+    assert result.error_message == "step 'p' failed: file caf\ufffd.txt"
+    assert len(result.result_hash()) == 64
+    json.dumps(result.to_dict(), ensure_ascii=False).encode("utf-8")  # a valid record
+
+
+def test_a_result_built_by_hand_refuses_text_that_is_not_unicode():
+    with pytest.raises(NotJSONError, match="lone surrogate"):
+        OrchestrationResult("wf", False, [], {}, "a", "bad \ud800", [], {})
+
+
 # --- human steps ------------------------------------------------------------------
 
 

@@ -53,6 +53,22 @@ def test_rebinding_what_the_append_path_calls_is_named(monkeypatch):
     }
 
 
+def test_rebinding_how_a_record_names_its_versions_is_named(monkeypatch):
+    import lifeos_core.missions as missions
+    from lifeos_core.plugins.registry import Registry
+    from lifeos_core.values.frozen import Frozen
+
+    snapshot = code_snapshot()
+    monkeypatch.setattr(missions, "versions_used", lambda workflows: {})
+    monkeypatch.setattr(Registry, "versions_of", lambda self, *args: {})
+    monkeypatch.setattr(Frozen, "_set", lambda self, **values: None)
+    assert set(snapshot.changes()) == {
+        "lifeos_core.missions.versions_used was rebound",
+        "lifeos_core.plugins.registry.Registry.versions_of was rebound",
+        "lifeos_core.values.frozen.Frozen._set was rebound",
+    }
+
+
 def test_adding_and_removing_attributes_is_named(monkeypatch):
     snapshot = code_snapshot()
     monkeypatch.setattr(Ledger, "verify_later", lambda self: None, raising=False)

@@ -17,9 +17,10 @@ from .output import EXIT_OK, EXIT_USAGE, emit_json, echo, format_error, print_ta
 def _plan_summary(entry: Any) -> dict[str, Any]:
     """Step counts of a mission's plan for its default params (or why there is none)."""
     from ..errors import LifeosError
+    from ..missions import plan_mission
 
     try:
-        workflow = entry.build({})
+        workflow = plan_mission(entry.name, {})
     except LifeosError as exc:
         return {"steps": None, "human_steps": None, "note": str(exc)}
     return {"steps": len(workflow.steps), "human_steps": len(workflow.human_steps)}

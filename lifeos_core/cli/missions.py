@@ -24,13 +24,13 @@ def complete_mission(incomplete: str) -> list[str]:
 def complete_human_step(ctx: typer.Context, incomplete: str) -> list[str]:
     """Shell completion of ``--approve``/``--reject``: the human step ids of the
     mission named on the command line, as planned with the ``--param`` given so far."""
-    from ..plugins.active import active_registry
+    from ..missions import plan_mission
     from .params import parse_param
 
     try:
         mission = ctx.params.get("mission")
         params = dict(parse_param(item) for item in ctx.params.get("param") or [])
-        workflow = active_registry().mission(mission).build(params)
+        workflow = plan_mission(mission, params)
         return [step.id for step in workflow.human_steps if step.id.startswith(incomplete)]
     except (Exception, typer.Exit):  # completion must never break the shell
         return []
@@ -77,11 +77,11 @@ def show_mission(
       lifeos missions show daily_loop --param requested_human_steps=2 --json
     """
     from ..engine.workflow import MAX_HUMAN_STEPS, MAX_STEPS
-    from ..plugins.active import active_registry
+    from ..missions import get_mission, plan_mission
     from .params import collect_params
 
-    entry = active_registry().mission(name)
-    workflow = entry.build(collect_params(None, param), strict=True)
+    entry = get_mission(name)
+    workflow = plan_mission(name, collect_params(None, param), strict=True)
     budget = {"steps": len(workflow.steps), "max_steps": MAX_STEPS,
               "human_steps": len(workflow.human_steps), "max_human_steps": MAX_HUMAN_STEPS}
     params = [{"name": p.name, "type": p.type.__name__, "required": p.required,

@@ -163,7 +163,7 @@ def run(
 
       cat state.json | lifeos run daily_loop --state - --yes --json
     """
-    from ..missions import get_mission, run_planned
+    from ..missions import get_mission, plan_mission, run_planned
     from ..values.clock import FixedClock, format_instant, parse_instant
     from ..values.writing import check_output, write_data_file, write_text_atomically
     from .params import collect_params, decisions, read_state, refuse_two_stdin_inputs
@@ -185,7 +185,7 @@ def run(
                 data=label == "--save-state")
     instant = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
     entry = get_mission(mission)
-    workflow = entry.build(params, strict=True)
+    workflow = plan_mission(mission, params, strict=True)
     for message in entry.state_warnings(initial_state):
         warn(message)
     approvals = decisions(approve, reject)

@@ -111,10 +111,10 @@ class StepContext(Frozen):
         the same run gives the same numbers, every time. It is made when the
         operation first asks for it (most never do: seeding costs more than
         the rest of a step), and is the step's own, not a cache."""
-        if self._random is None:
-            seed = int(hashlib.sha256(self.seed_text.encode()).hexdigest(), 16)
-            object.__setattr__(self, "_random", _random.Random(seed))
-        return self._random
+        return self._derived("_random", self._seeded_random)
+
+    def _seeded_random(self) -> _random.Random:
+        return _random.Random(int(hashlib.sha256(self.seed_text.encode()).hexdigest(), 16))
 
     def __repr__(self) -> str:
         return f"StepContext(workflow_id={self.workflow_id!r}, step_id={self.step_id!r}, clock={self.clock!r})"

@@ -26,6 +26,8 @@ class OrchestrationResult(Frozen):
     """
 
     __slots__ = ("_values", "_own", "_encoded", "_hash")
+    _fields = ("id", "success", "executed_steps", "final_state", "failed_step_id", "error_message", "lineage",
+               "receipt")
 
     def __init__(
         self,
@@ -43,8 +45,10 @@ class OrchestrationResult(Frozen):
         try:
             stored_lineage = encode(lineage)[0]
             stored_receipt, canonical_receipt = encode(receipt)
+            encode([id, failed_step_id, error_message])  # text the result's hash is made of
         except NotJSONError:
             freeze(lineage, "lineage"), freeze(receipt, "receipt")  # raise again, naming the element
+            freeze([id, failed_step_id, error_message], "the id, failed step or error message")
             raise
         values = (id, bool(success), tuple(executed_steps), Snapshot.of(final_state, "final state"),
                   failed_step_id, error_message)

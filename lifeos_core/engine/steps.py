@@ -150,7 +150,7 @@ class Run:
 
     def _fail(self, step: StepSpec, message: str) -> bool:
         self.failed_step_id = step.id
-        self.error_message = message
+        self.error_message = _text(message)
         return False
 
     def _advance(self, step: StepSpec, status: str, state: Snapshot) -> None:
@@ -229,6 +229,17 @@ class Run:
             return self._fail(step, f"step {step.id!r} failed: {outcome.error}")
         self._advance(step, COMPLETED, outcome.state)  # type: ignore[arg-type]
         return True
+
+
+def _text(message: str) -> str:
+    """``message`` as valid Unicode: an operation's exception may carry lone
+    surrogates (text decoded with ``surrogateescape``), which no JSON record
+    can hold; each becomes U+FFFD, so the failure is still recorded."""
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        return message.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return message
 
 
 def _disagreement(first: _Outcome, second: _Outcome) -> str | None:

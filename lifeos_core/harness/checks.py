@@ -54,11 +54,10 @@ def call_problem(call: Any, registry: Any = None) -> str | None:
     """Why a :class:`MissionCall` cannot run with the installed missions (an
     unknown mission, params it refuses or does not declare, a plan over the
     limits), or ``None``."""
-    from ..plugins.active import active_registry
+    from ..missions import plan_mission
 
-    registry = registry or active_registry()
     try:
-        registry.mission(call.name).build(call.params, strict=True)
+        plan_mission(call.name, call.params, strict=True, registry=registry)
     except LifeosError as exc:
         message = str(exc)  # it names the mission itself, unless it is about something else
         return message if f"mission {call.name!r}" in message else f"(mission {call.name!r}) {message}"

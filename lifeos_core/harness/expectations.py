@@ -54,9 +54,10 @@ class MissionExpectation(Frozen):
         for name, value in (("id", id), ("scenario_name", scenario_name), ("mission_name", mission_name)):
             require_text(value, f"Field {name!r}", DefinitionError, name)
         if not isinstance(path, str):
-            raise DefinitionError(f"Field 'path' must be a string, got {type(path).__name__}", "path")
+            raise DefinitionError(f"expectation {id!r}: Field 'path' must be a string, got {type(path).__name__}",
+                                  "path")
         if not isinstance(op, str) or op not in OPERATORS:
-            raise DefinitionError(f"Invalid value for 'op': {op!r}{did_you_mean(op, OPERATORS)}; "
+            raise DefinitionError(f"Invalid value for 'op': {op!r} in expectation {id!r}{did_you_mean(op, OPERATORS)}; "
                                   f"use one of {', '.join(OPERATORS)}", "op")
         try:
             expected = freeze(expected, f"expected value of expectation {id!r}")

@@ -28,7 +28,6 @@ asks. Inputs are never changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from .expectations import MissionExpectation, SuiteExpectationsDefinition
 from .scenarios import MissionCall, ScenarioDefinition
 from .suites import ScenarioSuiteDefinition
 from ..values.frozen import Frozen
+from ..values.jsonvalue import FrozenMap
 from .testrun import TestRunResult, run_test_run
 
 PLAN_FIELDS = ("suite_name", "scenarios", "expectations")
@@ -58,17 +58,38 @@ def child(where: str, key: str | int) -> str:
     return f"{where}.{key}" if where else key
 
 
-@dataclass
-class PlanParts:
+class PlanParts(Frozen):
     """The parts of a plan that were read without a problem, each with its place:
     what :func:`~lifeos_core.harness.checks.check_plan` judges against the installed
-    missions, even when other parts of the plan are broken."""
+    missions, even when other parts of the plan are broken.
 
-    scenarios: list[tuple[str, Any]] = field(default_factory=list)  # (where, ScenarioDefinition)
-    calls: list[tuple[str, Any, Any]] = field(default_factory=list)  # (where, MissionCall, its scenario's state)
-    expectations: list[tuple[str, Any]] = field(default_factory=list)  # (where, MissionExpectation)
-    scenario_keys: dict[str, list[str] | None] = field(default_factory=dict)
-    """Scenario name -> the keys of its calls (``None``: a call could not be read)."""
+    ``scenarios``: ``(where, ScenarioDefinition)``; ``calls``: ``(where,
+    MissionCall, its scenario's initial state)``; ``expectations``: ``(where,
+    MissionExpectation)``; ``scenario_keys``: scenario name to the keys of its
+    calls (``None``: a call could not be read).
+    """
+
+    __slots__ = _fields = ("scenarios", "calls", "expectations", "scenario_keys")
+
+    def __init__(self, scenarios: Sequence[tuple[str, Any]] = (), calls: Sequence[tuple[str, Any, Any]] = (),
+                 expectations: Sequence[tuple[str, Any]] = (),
+                 scenario_keys: Mapping[str, Sequence[str] | None] | None = None) -> None:
+        self._set(scenarios=tuple(scenarios), calls=tuple(calls), expectations=tuple(expectations),
+                  scenario_keys=FrozenMap._trusted({name: None if keys is None else tuple(keys)
+                                                    for name, keys in (scenario_keys or {}).items()}))
+
+
+class _PartsBeingRead:
+    """The :class:`PlanParts` a reader collects, until it is done."""
+
+    def __init__(self) -> None:
+        self.scenarios: list[tuple[str, Any]] = []
+        self.calls: list[tuple[str, Any, Any]] = []
+        self.expectations: list[tuple[str, Any]] = []
+        self.scenario_keys: dict[str, list[str] | None] = {}
+
+    def done(self) -> PlanParts:
+        return PlanParts(self.scenarios, self.calls, self.expectations, self.scenario_keys)
 
 
 class _Reader:
@@ -78,7 +99,7 @@ class _Reader:
         self.strict = strict
         self.source = source
         self.problems: list[str] = []
-        self.parts = PlanParts()
+        self.parts = _PartsBeingRead()
 
     def label(self, where: str) -> str:
         return f"{self.source}: {where}" if self.source and where else (self.source or where)
@@ -295,6 +316,9 @@ class TestPlan(Frozen):
         self._set(suite=suite, expectations=expectations, source=source,
                   parts=parts if parts is not None else _parts_of(suite, expectations))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TestPlan, (self.suite, self.expectations, self.source, self.parts))
+
     def problems(self) -> list[str]:
         """What the installed missions find wrong with the plan (the rules of
         ``lifeos validate``), one line each; empty when it can run."""
@@ -313,7 +337,7 @@ class TestPlan(Frozen):
 
 def _parts_of(suite: ScenarioSuiteDefinition, expectations: SuiteExpectationsDefinition) -> PlanParts:
     """The parts of a plan built in Python, placed by their position."""
-    parts = PlanParts()
+    parts = _PartsBeingRead()
     for index, scenario in enumerate(suite.scenarios):
         where = f"scenarios[{index}]"
         parts.scenarios.append((where, scenario))
@@ -321,7 +345,7 @@ def _parts_of(suite: ScenarioSuiteDefinition, expectations: SuiteExpectationsDef
         parts.calls += [(f"{where}.missions[{position}]", call, scenario.initial_state)
                         for position, call in enumerate(scenario.missions)]
     parts.expectations += [(f"expectation {item.id!r}", item) for item in expectations.expectations]
-    return parts
+    return parts.done()
 
 
 def read_test_plan(
@@ -343,9 +367,10 @@ def read_test_plan(
         reader.problems += extra.problems
         reader.parts.expectations += extra.parts.expectations
     expectations = reader.combine(located)
+    parts = reader.parts.done()
     if reader.problems:
-        return None, reader.problems, reader.parts
-    return TestPlan(suite=suite, expectations=expectations, source=source, parts=reader.parts), [], reader.parts
+        return None, reader.problems, parts
+    return TestPlan(suite=suite, expectations=expectations, source=source, parts=parts), [], parts
 
 
 def parse_test_plan(

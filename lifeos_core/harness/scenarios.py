@@ -50,7 +50,7 @@ class MissionCall(Frozen):
                  approvals: Mapping[str, bool] | None = None) -> None:
         require_text(name, "Field 'name'", DefinitionError, "name")
         if alias is not None:
-            require_text(alias, "Field 'alias'", DefinitionError, "alias")
+            require_text(alias, f"Field 'alias' of mission {name!r}", DefinitionError, "alias")
         approvals = optional_mapping(approvals, "approvals", f"approvals of mission {name!r}")
         for step, decision in (approvals or {}).items():
             if not isinstance(decision, bool):
@@ -92,7 +92,8 @@ class ScenarioDefinition(Frozen):
             keys.add(call.key)
         if clock is not None:
             if not isinstance(clock, str):
-                raise DefinitionError(f"Field 'clock' must be an ISO 8601 instant, got {clock!r}", "clock")
+                raise DefinitionError(f"Field 'clock' of scenario {scenario_name!r} must be an ISO 8601 instant, "
+                                      f"got {clock!r}", "clock")
             try:
                 clock = format_instant(clock)
             except LifeosError as exc:

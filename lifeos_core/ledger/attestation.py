@@ -19,7 +19,7 @@ PREDICATE_TYPE = "https://lifeos.dev/attestation/receipt/v1"
 def in_toto_statement(record: Any) -> dict[str, Any]:
     """An in-toto Statement v1 for a ledger record.
 
-    Raises :class:`~lifeos_core.ledger.store.LedgerError` for a record whose result
+    Raises :class:`~lifeos_core.ledger.records.LedgerError` for a record whose result
     lacks what the statement carries (a receipt; for a test run its verdict
     and metadata), naming what is missing.
     """

@@ -20,8 +20,10 @@ from typing import Any
 # Module globals that change on their own while lifeos runs: not a sign of tampering.
 _VOLATILE = frozenset({"__warningregistry__", "_", "_node", "_last_timestamp"})
 _WATCHED_MODULES = (
-    "lifeos_core.ledger.store", "lifeos_core.ledger.records", "lifeos_core.values.canonical", "lifeos_core.values.jsonvalue", "lifeos_core.values.clock",
-    "lifeos_core.errors", "lifeos_core.ledger.recording", "lifeos_core.version",
+    "lifeos_core.ledger.store", "lifeos_core.ledger.records", "lifeos_core.ledger.recording",
+    "lifeos_core.values.canonical", "lifeos_core.values.jsonvalue", "lifeos_core.values.clock",
+    "lifeos_core.values.frozen", "lifeos_core.missions", "lifeos_core.plugins.registry", "lifeos_core.errors",
+    "lifeos_core.version",
     "builtins", "os", "posixpath", "ntpath", "pathlib", "hashlib", "json", "json.decoder", "json.encoder",
     "json.scanner", "math", "sqlite3", "enum", "uuid", "datetime", "orjson",
 )
@@ -57,7 +59,7 @@ class CodeSnapshot:
 
     Taken before a run, it tells afterwards whether a step rebound, added or
     removed anything the recording path uses (``Ledger.append = ...``,
-    ``hashing.sha256_hex = ...``, ``hashlib.sha256 = ...``, a function's
+    ``canonical.sha256_hex = ...``, ``hashlib.sha256 = ...``, a function's
     ``__code__``), so that a run that tampered with it is not recorded by that
     code. Taking it copies a few dicts; checking compares identities.
     """
@@ -99,14 +101,17 @@ def _is_submodule(owner: str, key: str, value: Any) -> bool:
 
 
 def code_snapshot(*extra: Any) -> CodeSnapshot:
-    """Snapshot the code the recording path runs: the :class:`Ledger` and
-    record classes, the globals of ``lifeos_core.ledger.store``, ``hashing``,
-    ``recording`` and the modules they call (``hashlib``, ``sqlite3``,
-    ``json``, ``orjson``, ``builtins``, ...). ``extra`` adds modules or classes
+    """Snapshot the code the recording path runs: the :class:`Ledger`, record
+    and registry classes, the globals of the ledger's modules, of
+    ``values.canonical`` (the hashes), of ``missions`` and
+    ``plugins.registry`` (the versions a record names), and of the modules
+    they call (``hashlib``, ``sqlite3``, ``json``, ``orjson``, ``builtins``, ...). ``extra`` adds modules or classes
     (the CLI's own recording code, say). ``changes()`` on the result names
     whatever was changed since."""
     from ..engine import guard
+    from ..plugins.registry import Registry
     from ..values.canonical import encode, loads_canonical
+    from ..values.frozen import Frozen
     from ..values.jsonvalue import FrozenMap
     from . import recording  # noqa: F401  (the recording path: watched too)
     from .records import ExpectedHead, LedgerRecord, Verification
@@ -118,7 +123,8 @@ def code_snapshot(*extra: Any) -> CodeSnapshot:
     loads_canonical(b"[0]")
     guard.install()
     owners: list[tuple[str, Any]] = [(name, sys.modules[name]) for name in _WATCHED_MODULES if name in sys.modules]
-    classes = (Ledger, LedgerRecord, Verification, ExpectedHead, CodeSnapshot, FrozenMap, *type(Path()).__mro__[:-1])
+    classes = (Ledger, LedgerRecord, Verification, ExpectedHead, CodeSnapshot, FrozenMap, Registry, Frozen,
+               *type(Path()).__mro__[:-1])
     owners += [(f"{cls.__module__}.{cls.__qualname__}", cls) for cls in dict.fromkeys(classes)]
     owners += [(getattr(item, "__name__", None) or repr(item), item) for item in extra]
     return CodeSnapshot(owners)

@@ -90,7 +90,7 @@ def inputs_problem(kind: str, inputs: Mapping[str, Any]) -> str | None:
     """What a run of ``kind`` cannot be replayed without, in its ``inputs``, or None.
 
     Kinds this lifeos does not know are not judged (a later lifeos may
-    record others); replaying them is refused by :func:`~lifeos_core.ledger.recording.replay`.
+    record others); replaying them is refused by :func:`~lifeos_core.ledger.replay.replay`.
     """
     if kind not in _INPUT_FIELDS:
         return None

@@ -28,7 +28,7 @@ def lifeos_register_operations(register: Callable[..., None]) -> None:
     """Register runtime operations: ``register(name, function)``.
 
     ``function(state, payload, context)`` receives private copies of the state
-    and the step payload plus a :class:`~lifeos_core.engine.orchestrator.StepContext`, and
+    and the step payload plus a :class:`~lifeos_core.engine.context.StepContext`, and
     returns the new state (a dict). Raise :class:`~lifeos_core.StepFailed` to
     fail the step with a reason.
     """

@@ -160,10 +160,11 @@ class Mission(Frozen):
                   workflow_id=workflow_id or "wf-" + name.replace("_", "-"), reads=FrozenMap._trusted(reads),
                   check_state=check_state)
 
-    # A mission is its author's object: it is equal only to itself, and can
-    # key the cache of its plans (see MissionRegistryEntry.build).
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
+    # Equal missions (same fields: the same plan function, params, ...) plan the
+    # same workflows, so a mission can key the cache of its plans (see
+    # MissionRegistryEntry.build), and a copy or an unpickled mission shares it.
+    def __hash__(self) -> int:
+        return hash((self.name, self.workflow_id))
 
 
 PLAN_CACHE_SIZE = 256

@@ -1,7 +1,7 @@
 """Time as an input.
 
 The engine never reads the wall clock: a run's time comes from the clock its
-:class:`~lifeos_core.engine.orchestrator.ExecutionContext` carries, so the same inputs give
+:class:`~lifeos_core.engine.context.ExecutionContext` carries, so the same inputs give
 the same receipt. The default is a fixed logical clock at the Unix epoch; the
 CLI passes the wall-clock instant of the invocation as a :class:`FixedClock`,
 which makes that run reproducible from its recorded inputs.

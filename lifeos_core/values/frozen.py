@@ -9,9 +9,10 @@ A class lists its fields in ``__slots__`` (so an instance costs no
 ``__dict__`` and nothing can be added to it later) and its constructor
 arguments, in order, in ``_fields``; whatever it works out from them is
 worked out in ``__init__`` and kept in a slot of its own. The one exception
-is a value that is costly and often never read (a run result's encoded
-receipt and fingerprint): the class itself works it out on first read with
-:meth:`Frozen._derived`, into a slot of its own that was ``None`` until then.
+is a value that is costly and often never needed (a run result's encoded
+receipt and fingerprint, a step's seeded random generator): the class itself
+makes it on first use with :meth:`Frozen._derived`, into a slot of its own
+that was ``None`` until then.
 It follows from the fields alone, so the value's observable content never
 changes (as ``str`` caches its own hash), nothing outside the class writes
 to it, and pickling carries what the class chooses, never a stale copy.

@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "canonical_json": "values.canonical",
     "loads_canonical": "values.canonical",
     "stable_hash": "values.canonical",
+    "state_hash": "values.snapshot",
     "FrozenMap": "values.jsonvalue",
     # errors
     "AntiFailurePlanningError": "errors",

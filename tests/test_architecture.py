@@ -43,7 +43,7 @@ PUBLIC = sorted("""
     did_you_mean evaluate_expectations get_mission hookimpl list_missions load_registry load_test_plan
     loads_canonical open_ledger parse_expectations_definition parse_suite_definition parse_test_plan plan_mission
     reload_plugins run_mission run_plan run_planned run_scenario run_suite run_test_run run_test_run_from_config
-    schema_text stable_hash use_registry
+    schema_text stable_hash state_hash use_registry
 """.split())
 
 

@@ -216,7 +216,7 @@ def test_approve_reject_and_yes():
 
 
 def test_at_a_terminal_undecided_human_steps_are_asked(monkeypatch):
-    import lifeos_core.cli.run as run_module
+    import lifeos_core.cli.running as run_module
 
     monkeypatch.setattr(run_module, "is_terminal", lambda stream=None: True)
     approved = invoke("run", "counter", input="approve\n")
@@ -314,7 +314,7 @@ def test_a_bug_in_a_plugin_is_one_line_and_debug_shows_the_traceback(registry_wi
 
 
 def test_an_internal_error_exits_three_with_a_hint(monkeypatch):
-    import lifeos_core.cli.run as run_module
+    import lifeos_core.cli.running as run_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")

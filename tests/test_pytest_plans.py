@@ -14,12 +14,15 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 import yaml  # noqa: F401  imported here, before pytester's runs: see below
 
-from lifeos_core import Mission, Param, StepFailed, StepSpec
+import lifeos_core.harness.checks  # noqa: F401  (with the run path and the checks), for the same reason
+import lifeos_core.harness.pytest_plugin  # noqa: F401
+from lifeos_core import Mission, Param, StepFailed, StepSpec, run_plan  # noqa: F401
 
 # pytester's in-process runs drop the modules they import when they finish. PyYAML's
 # C extension cannot be imported twice: a second import keeps the exception classes of
 # the first, so errors libyaml raises would no longer be `yaml.YAMLError`. Importing
-# PyYAML before any inner run keeps one copy for the whole session.
+# PyYAML before any inner run keeps one copy for the whole session. lifeos's own
+# modules likewise: a class imported twice is two classes, and isinstance fails.
 
 pytest_plugins = ["pytester"]
 
@@ -287,3 +290,74 @@ def test_xdist_spreads_plan_files_over_workers_with_the_same_verdicts(pytester):
         result = pytester.runpytest_subprocess("-p", "xdist", "-n", "2", "--dist", mode)
         result.assert_outcomes(passed=7, failed=1)
         result.stdout.fnmatch_lines(["FAILED echo0.lifeos.yaml::round-0::echo-0-index*"])
+
+
+# --- collecting again from pytest's cache -------------------------------------------------
+
+
+@pytest.fixture
+def checks_counted(monkeypatch):
+    """How often a plan file is read and checked (the work the cache saves)."""
+    from lifeos_core.harness import checks
+
+    calls = []
+    real = checks.validate_plan_files
+    monkeypatch.setattr(checks, "validate_plan_files", lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs))
+    return calls
+
+
+def test_a_plan_that_passed_its_checks_is_collected_again_from_the_cache(pytester, checks_counted):
+    write_plan(pytester)
+    first = pytester.runpytest("--collect-only", "-q")
+    second = pytester.runpytest("--collect-only", "-q")
+    assert second.outlines[:4] == first.outlines[:4]
+    assert len(checks_counted) == 1
+    pytester.runpytest().assert_outcomes(passed=4)  # its definitions are read when it runs
+    assert sorted(RUNS) == [2, 40] and len(checks_counted) == 1
+
+
+def test_a_changed_plan_or_other_versions_are_checked_again(pytester, checks_counted, registry_with, pack):
+    path = write_plan(pytester)
+    pytester.runpytest("--collect-only", "-q")
+    path.write_text(path.read_text().replace("expected: 40}", "expected: 41}"))
+    pytester.runpytest("--collect-only", "-q")
+    assert len(checks_counted) == 2
+    another = Mission("other", "Another.", lambda params: [StepSpec("a", "runtime")])
+    registry_with(test_pack=pack([*MISSIONS, another], {"tally": tally, "grumpy": grumpy, "restless": restless}))
+    pytester.runpytest("--collect-only", "-q")
+    assert len(checks_counted) == 3
+
+
+def test_warnings_come_back_from_the_cache_and_failures_are_never_cached(pytester, checks_counted):
+    quiet = "suite_name: quiet\nscenarios:\n  - {scenario_name: only, missions: [{name: tally}]}\n"
+    write_plan(pytester, "quiet.lifeos.yaml", quiet)
+    for _ in range(2):
+        pytester.runpytest("quiet.lifeos.yaml", "-W", "default").stdout.fnmatch_lines(
+            ["*LifeosPlanWarning*quiet.lifeos.yaml: nothing to test*"])
+    assert len(checks_counted) == 1
+    write_plan(pytester, text=PLAN.replace("name: tally", "name: tallly"))
+    for _ in range(2):
+        pytester.runpytest("sums.lifeos.yaml", "--collect-only", "-q").stdout.fnmatch_lines(
+            ["*unknown mission 'tallly'*"])
+    assert len(checks_counted) == 3
+
+
+def test_without_the_cache_every_collection_checks_the_plan(pytester, checks_counted):
+    write_plan(pytester)
+    for _ in range(2):
+        pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
+    assert len(checks_counted) == 2
+
+
+def test_a_plan_changed_after_it_was_collected_from_the_cache_fails_clearly(pytester):
+    path = write_plan(pytester)
+    pytester.runpytest("--collect-only", "-q")  # remembered now
+    pytester.makeconftest(f"""
+        def pytest_collection_finish(session):
+            path = {str(path)!r}
+            text = open(path).read().replace("small-total", "small-sum")
+            open(path, "w").write(text)
+        """)
+    result = pytester.runpytest("-k", "small")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(["*the plan sums.lifeos.yaml changed since it was collected; run pytest again*"])

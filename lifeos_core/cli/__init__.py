@@ -3,14 +3,15 @@
 May import: every other part of lifeos_core; nothing imports it but the
 console script and ``python -m lifeos_core``.
 
-``main`` runs the most frequent command, ``lifeos missions list [--json]``,
-without building the Typer application (whose first use imports more than the
-whole listing costs); everything else goes through Typer. Both paths print the
-same thing, from the same function.
+``main`` runs the most frequent commands, ``lifeos missions list [--json]``
+and a plain ``lifeos run MISSION [options]``, without building the Typer
+application (whose first use imports more than a whole small run costs);
+everything else goes through Typer. Both paths run the same function.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -31,6 +32,16 @@ def main() -> None:
             silence_closed_pipe(sys.stdout)
             code = 0
         sys.exit(code)
+    if arguments[:1] == ("run",) and not any(name.startswith("_LIFEOS_COMPLETE") for name in os.environ):
+        from .running import quick_arguments
+
+        quick = quick_arguments(arguments[1:])
+        if quick is not None:
+            from .listing import warn_about_plugin_selection
+            from .running import run_command
+
+            warn_about_plugin_selection()
+            run_command(**quick)  # ends with the command's exit code
     from .application import app
 
     app(prog_name="lifeos")

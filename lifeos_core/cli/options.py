@@ -1,27 +1,11 @@
-"""Options and steps that several commands share: reading standard input,
-how much to print, and writing an output after the work is done."""
+"""What options several commands share do: how much to print, and writing an
+output after the work is done (their Typer declarations: :mod:`lifeos_core.cli.flags`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Optional
-
-import typer
+from typing import Any
 
 from .output import EXIT_USAGE, fail_usage, warn
-
-
-def _format_option(value: str | None) -> str | None:
-    from .params import check_format
-
-    return check_format(value)
-
-
-FormatOption = Annotated[Optional[str], typer.Option(
-    "--format", metavar="FORMAT", callback=_format_option,
-    help="The format of what is read from standard input ('-'): json, yaml or toml (default: detected); "
-         "files are read by their extension.")]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print less: only the verdict.")]
-VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: every detail.")]
 
 
 def verbosity_of(quiet: bool, verbose: bool) -> int:

@@ -65,12 +65,10 @@ def echo(text: str = "", err: bool = False) -> None:
     stream.flush()
 
 
-def fail_usage(message: str) -> Any:
-    """Print ``message`` as the error line; return the exit (a typer.Exit) to raise."""
-    import typer
-
+def fail_usage(message: str) -> SystemExit:
+    """Print ``message`` as the error line; return the exit to raise."""
     echo(f"error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
+    return SystemExit(EXIT_USAGE)
 
 
 def silence_closed_pipe(stream: Any) -> None:
@@ -92,8 +90,6 @@ def reports_errors(command: F, *, owns_stdout: bool = False) -> F:
     commands plugins add, whose output is whatever they print."""
     import contextlib
 
-    import typer
-
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         outer = Settings.stdout, Settings.outcome
@@ -103,7 +99,7 @@ def reports_errors(command: F, *, owns_stdout: bool = False) -> F:
                 return _run_reporting(command, args, kwargs)
         except BrokenPipeError:
             silence_closed_pipe(Settings.stdout)
-            raise typer.Exit(EXIT_OK if Settings.outcome is None else Settings.outcome) from None
+            raise SystemExit(EXIT_OK if Settings.outcome is None else Settings.outcome) from None
         finally:
             Settings.stdout, Settings.outcome = outer
 
@@ -111,30 +107,35 @@ def reports_errors(command: F, *, owns_stdout: bool = False) -> F:
 
 
 def _run_reporting(command: Callable[..., Any], args: Any, kwargs: Any) -> Any:
-    """Run ``command``; a LifeosError is exit 2, any other error exit 3, each one line."""
-    import typer
+    """Run ``command``; a LifeosError is exit 2, any other error exit 3, each one line.
 
+    Typer is not imported here: a command run without it (``lifeos run``'s
+    quick path) can raise none of its exceptions."""
     from ..errors import LifeosError
-
-    from .extensions import _click_exceptions, one_line
 
     try:
         return command(*args, **kwargs)
-    except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+    except (KeyboardInterrupt, BrokenPipeError):
         raise
-    except _click_exceptions().ClickException as exc:  # a usage error found inside the command
-        echo(f"error: {one_line(exc)}", err=True)
-        raise typer.Exit(EXIT_USAGE) from None
     except LifeosError as exc:
         if Settings.debug:
             raise
         echo(format_error(exc), err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+        raise SystemExit(EXIT_USAGE) from None
     except Exception as exc:
+        typer_exits = sys.modules.get("typer.exceptions")
+        if typer_exits is not None and isinstance(exc, (typer_exits.Exit, typer_exits.Abort)):
+            raise
+        click = sys.modules.get("typer._click.exceptions")
+        if click is not None and isinstance(exc, click.ClickException):  # a usage error found inside the command
+            from .extensions import one_line
+
+            echo(f"error: {one_line(exc)}", err=True)
+            raise SystemExit(EXIT_USAGE) from None
         if Settings.debug:
             raise
         echo(format_error(exc), err=True)
-        raise typer.Exit(EXIT_INTERNAL) from None
+        raise SystemExit(EXIT_INTERNAL) from None
 
 
 def is_terminal(stream: Any = None) -> bool:
@@ -165,6 +166,20 @@ def console(stderr: bool = False) -> Any:
     stream = sys.stderr if stderr else stdout()
     width = None if is_terminal(stream) else 200
     return _CONSOLE(file=stream, width=width, highlight=False, soft_wrap=True)
+
+
+def say(*parts: str | tuple[str, str], to_stderr: bool = False) -> None:
+    """One line for people, made of plain text and ``(text, style)`` parts: at
+    a terminal Rich prints it, styled; piped, the same text is written plainly
+    without importing Rich (``lifeos run`` prints this way, and starts fast).
+    The texts are printed as they are: they hold no markup to escape."""
+    stream = sys.stderr if to_stderr else stdout()
+    if is_terminal(stream):
+        from rich.text import Text
+
+        console(stderr=to_stderr).print(Text.assemble(*parts))
+    else:
+        echo("".join(part if isinstance(part, str) else part[0] for part in parts), err=to_stderr)
 
 
 def escape(text: Any) -> str:

@@ -23,8 +23,9 @@ from .output import (
     reports_errors,
     warn,
 )
-from .recording import LedgerOption, NoRecordOption, open_for_recording, record_run
-from .options import FormatOption, QuietOption, VerboseOption, verbosity_of, write_after_the_run
+from .flags import FormatOption, LedgerOption, NoRecordOption, QuietOption, VerboseOption
+from .options import verbosity_of, write_after_the_run
+from .recording import open_for_recording, record_run
 
 PROGRESS_FROM = 10  # scenarios; smaller plans finish before a bar is worth drawing
 

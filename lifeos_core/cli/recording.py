@@ -12,16 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
-
-import typer
+from typing import Any
 
 from .output import EXIT_USAGE, echo, format_error
-
-LedgerOption = Annotated[Optional[Path], typer.Option(
-    "--ledger", metavar="PATH",
-    help="The ledger file (default: $LIFEOS_LEDGER, else the user data directory).")]
-NoRecordOption = Annotated[bool, typer.Option("--no-record", help="Do not record this run in the ledger.")]
 
 
 class Recorder:

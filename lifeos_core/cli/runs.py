@@ -24,7 +24,7 @@ from .output import (
     reports_errors,
     warn,
 )
-from .recording import LedgerOption
+from .flags import LedgerOption
 
 runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export.",
                        no_args_is_help=True)

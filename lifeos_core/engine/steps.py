@@ -182,7 +182,7 @@ class Run:
         error: str | None = None
         with guarded((self.workflow.id, step.id)) as guard:
             try:
-                returned = operation(self.state.load(), step.payload_copy(), self._step_context(step))
+                returned = operation(self.state.for_operation(), step.payload_copy(), self._step_context(step))
             except EnvelopeBreach:
                 returned = None  # the guard kept it
             except StepFailed as exc:
@@ -200,7 +200,7 @@ class Run:
         if candidate is None:
             return _Outcome(error=error)
         try:
-            state = Snapshot.of(candidate, _STATE_OF_STEP, error is None and "returned" or "reported", step.id)
+            state = self.state.after(candidate, _STATE_OF_STEP, error is None and "returned" or "reported", step.id)
         except NotJSONError as exc:
             return _Outcome(error=str(exc) if error is None else f"{error} (the state it reported was discarded: {exc})")
         if state.size > self.context.max_state_bytes:

@@ -107,7 +107,8 @@ def pack_batch(scenarios: Sequence[ScenarioDefinition]) -> bytes:
 
     from .scenarios import scenario_calls
 
-    return orjson.dumps([[scenario.scenario_name, scenario.initial_state, scenario.clock, scenario_calls(scenario)]
+    return orjson.dumps([[scenario.scenario_name, orjson.Fragment(scenario.snapshot.stored()), scenario.clock,
+                          scenario_calls(scenario)]
                          for scenario in scenarios])
 
 

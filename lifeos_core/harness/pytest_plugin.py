@@ -28,6 +28,7 @@ plan file on one worker.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -71,38 +72,88 @@ class LifeosPlanWarning(pytest.PytestWarning):
 
 
 class PlanFile(pytest.File):
-    """A plan file: its scenarios, in file order, each with its expectations."""
+    """A plan file: its scenarios, in file order, each with its expectations.
+
+    Collecting needs the names and the verdict of the checks, not the
+    definitions: with pytest's cache on, a plan that passed its checks is
+    remembered by its content's SHA-256 and the versions of lifeos-core and
+    of every plugin in use, and collected again from that memory alone; its
+    definitions are read when its first scenario runs.
+    """
 
     def collect(self) -> Iterator[ScenarioNode]:
         import warnings
 
+        shown = _shown(self.path)
+        outline = self._outline(shown)
+        for warning in outline["warnings"]:
+            warnings.warn(LifeosPlanWarning(warning), stacklevel=1)
+        if outline["nothing_to_test"]:
+            warnings.warn(LifeosPlanWarning(f"{shown}: {outline['nothing_to_test']}"), stacklevel=1)
+        unselectable = [f"{shown}: {what} {name!r} cannot be part of a pytest node id (it holds '::' or '['); "
+                        "rename it, or run this plan with `lifeos test`"
+                        for scenario, ids in outline["scenarios"]
+                        for what, name in (("scenario name", scenario), *(("expectation id", id) for id in ids))
+                        if "::" in name or "[" in name]
+        if unselectable:
+            raise self.CollectError(_plan_problem(shown, unselectable))
+        for name, ids in outline["scenarios"]:
+            if ids:
+                yield ScenarioNode.from_parent(self, name=name, expectation_ids=ids)
+
+    def _outline(self, shown: str) -> dict[str, Any]:
+        """What collecting needs of the plan, from pytest's cache or from reading and checking it."""
+        cache = getattr(self.config, "cache", None)
+        key = "lifeos/plans/" + hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:32]
+        stamp = _stamp(self.path) if cache is not None else None
+        if stamp is not None:
+            remembered = cache.get(key, None)  # type: ignore[union-attr]
+            if isinstance(remembered, dict) and remembered.get("stamp") == stamp:
+                return remembered["outline"]
         from .checks import validate_plan_files
 
-        shown = _shown(self.path)
         plan, report = validate_plan_files(shown)  # the rules of `lifeos validate` and `lifeos test`
         if report.errors:
             raise self.CollectError(_plan_problem(shown, report.errors))
-        for warning in report.warnings:
-            warnings.warn(LifeosPlanWarning(warning), stacklevel=1)
-        if report.nothing_to_test:
-            warnings.warn(LifeosPlanWarning(f"{shown}: {report.nothing_to_test_reason()}"), stacklevel=1)
-        scenarios: dict[str, ScenarioDefinition | None] = {}
-        for scenario in plan.suite.scenarios:
-            scenarios[scenario.scenario_name] = scenario  # a repeated name: the last one counts, as in lifeos test
-        by_scenario: dict[str, list[MissionExpectation]] = {name: [] for name in scenarios}
+        self._plan = plan
+        by_scenario: dict[str, list[str]] = {}
+        for scenario in plan.suite.scenarios:  # a repeated name is one node: the last one counts, as in lifeos test
+            by_scenario.setdefault(scenario.scenario_name, [])
         for expectation in plan.expectations.expectations:
-            by_scenario.setdefault(expectation.scenario_name, []).append(expectation)
-        unselectable = [f"{shown}: {what} {name!r} cannot be part of a pytest node id (it holds '::' or '['); "
-                        "rename it, or run this plan with `lifeos test`"
-                        for what, names in (("scenario name", by_scenario),
-                                            ("expectation id", [e.id for e in plan.expectations.expectations]))
-                        for name in names if "::" in name or "[" in name]
-        if unselectable:
-            raise self.CollectError(_plan_problem(shown, unselectable))
-        for name, expectations in by_scenario.items():
-            if expectations:
-                yield ScenarioNode.from_parent(self, name=name, suite_name=plan.suite.suite_name,
-                                               definition=scenarios[name], expectations=expectations)
+            by_scenario.setdefault(expectation.scenario_name, []).append(expectation.id)
+        outline = {"scenarios": [[name, ids] for name, ids in by_scenario.items()],
+                   "warnings": list(report.warnings),
+                   "nothing_to_test": report.nothing_to_test_reason() if report.nothing_to_test else None}
+        if stamp is not None and _stamp(self.path) == stamp:  # the file did not change while it was read
+            cache.set(key, {"stamp": stamp, "outline": outline})  # type: ignore[union-attr]
+        return outline
+
+    def plan(self) -> Any:
+        """The plan's definitions (read once, when the first of its scenarios runs)."""
+        plan = getattr(self, "_plan", None)
+        if plan is None:
+            from ..values.reading import read_data_file
+            from .plans import parse_test_plan
+
+            shown = _shown(self.path)
+            plan = self._plan = parse_test_plan(read_data_file(shown, "test plan"), source=shown)
+        return plan
+
+
+def _stamp(path: Path) -> dict[str, Any] | None:
+    """What a remembered outline of the plan at ``path`` holds for: the file's
+    content, and the versions and names of everything that judged it (``None``: unreadable)."""
+    from ..plugins.active import active_registry
+
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    registry = active_registry()
+    return {"sha256": hashlib.sha256(content).hexdigest(), "versions": registry.installed_versions(),
+            "missions": {name: f"{entry.distribution} {entry.version} {entry.plugin}"
+                         for name, entry in sorted(registry.missions.items())},
+            "operations": sorted(registry.operations)}
 
 
 def _shown(path: Path) -> str:
@@ -124,19 +175,27 @@ class ScenarioNode(pytest.Collector):
     """A scenario of a plan; runs once, through the harness's one door to run a
     plan (:func:`~lifeos_core.harness.testrun.run_plan`), for all its expectations."""
 
-    def __init__(self, *, suite_name: str, definition: ScenarioDefinition,
-                 expectations: list[MissionExpectation], **kwargs: Any) -> None:
+    def __init__(self, *, expectation_ids: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.suite_name = suite_name
-        self.definition = definition
-        self.expectations = expectations
+        self.expectation_ids = expectation_ids
         self._outcome: tuple[Mapping[str, ExpectationResult] | None, BaseException | None] | None = None
 
     def collect(self) -> Iterator[ExpectationItem]:
-        for expectation in self.expectations:
-            yield ExpectationItem.from_parent(self, name=expectation.id, expectation=expectation)
+        for expectation_id in self.expectation_ids:
+            yield ExpectationItem.from_parent(self, name=expectation_id)
 
-    def judge(self, expectation: MissionExpectation) -> ExpectationResult:
+    def parts(self) -> tuple[Any, ScenarioDefinition, dict[str, MissionExpectation]]:
+        """The plan, this scenario's definition (the last of its name) and its expectations by id."""
+        from ..errors import ConfigError
+
+        plan = self.parent.plan()  # type: ignore[union-attr]
+        definitions = [scenario for scenario in plan.suite.scenarios if scenario.scenario_name == self.name]
+        expectations = {item.id: item for item in plan.expectations.expectations if item.scenario_name == self.name}
+        if not definitions or list(expectations) != self.expectation_ids:
+            raise ConfigError(f"the plan {self.parent.name} changed since it was collected; run pytest again")
+        return plan, definitions[-1], expectations
+
+    def judge(self, expectation_id: str) -> ExpectationResult:
         """The verdict on one expectation of this scenario, running the scenario on first use."""
         if self._outcome is None:
             from .expectations import SuiteExpectationsDefinition
@@ -144,8 +203,9 @@ class ScenarioNode(pytest.Collector):
             from .testrun import run_plan
 
             try:
-                execution = run_plan(ScenarioSuiteDefinition(self.suite_name, [self.definition]),
-                                     SuiteExpectationsDefinition(self.expectations),
+                plan, definition, expectations = self.parts()
+                execution = run_plan(ScenarioSuiteDefinition(plan.suite.suite_name, [definition]),
+                                     SuiteExpectationsDefinition(list(expectations.values())),
                                      verify=self.config.getoption("lifeos_verify"))
                 self._outcome = (execution.result.expectations_result.expectation_results, None)
             except Exception as exc:  # kept, so the scenario is not run again for each of its items
@@ -153,7 +213,7 @@ class ScenarioNode(pytest.Collector):
         verdicts, error = self._outcome
         if error is not None:
             raise error
-        return verdicts[expectation.id]  # type: ignore[index]
+        return verdicts[expectation_id]  # type: ignore[index]
 
 
 class ExpectationFailed(AssertionError):
@@ -167,14 +227,14 @@ class ExpectationFailed(AssertionError):
 class ExpectationItem(pytest.Item):
     """One expectation of a plan, judged against its scenario's results."""
 
-    def __init__(self, *, expectation: MissionExpectation, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.expectation = expectation
-
     def runtest(self) -> None:
-        result = self.parent.judge(self.expectation)  # type: ignore[union-attr]
+        result = self.parent.judge(self.name)  # type: ignore[union-attr]
         if not result.passed:
             raise ExpectationFailed(result)
+
+    @property
+    def expectation(self) -> MissionExpectation:
+        return self.parent.parts()[2][self.name]  # type: ignore[union-attr]
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         from ..errors import LifeosError
@@ -182,11 +242,11 @@ class ExpectationItem(pytest.Item):
         if isinstance(excinfo.value, ExpectationFailed):
             return _describe_failure(self.expectation, excinfo.value.result)
         if isinstance(excinfo.value, LifeosError):
-            return f"scenario {self.expectation.scenario_name!r} could not run: {excinfo.value}"
+            return f"scenario {self.parent.name!r} could not run: {excinfo.value}"  # type: ignore[union-attr]
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.expectation.scenario_name}::{self.expectation.id}"
+        return self.path, None, f"{self.parent.name}::{self.name}"  # type: ignore[union-attr]
 
 
 def _describe_failure(expectation: MissionExpectation, result: ExpectationResult) -> str:

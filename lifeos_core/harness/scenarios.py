@@ -20,7 +20,8 @@ from ..missions import run_mission
 from ..values.canonical import stable_hash
 from ..values.clock import LOGICAL_CLOCK, FixedClock, format_instant
 from ..values.frozen import Frozen, require_text
-from ..values.jsonvalue import FrozenMap, freeze_mapping, readonly
+from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping, readonly
+from ..values.snapshot import Snapshot
 
 
 def optional_mapping(value: Any, field: str, where: str) -> FrozenMap | None:
@@ -70,14 +71,26 @@ class ScenarioDefinition(Frozen):
 
     ``clock`` is the time every mission of the scenario runs at (an ISO 8601
     instant; the fixed logical clock when omitted).
+
+    The initial state is kept as the engine keeps a state (a
+    :class:`~lifeos_core.values.snapshot.Snapshot`: encoded once, at C speed),
+    which every mission of the scenario starts from without encoding it again;
+    ``initial_state`` reads it back, read-only, when asked for.
     """
 
-    __slots__ = _fields = ("scenario_name", "initial_state", "missions", "clock")
+    __slots__ = ("scenario_name", "snapshot", "missions", "clock", "_initial_state")
+    _fields = ("scenario_name", "initial_state", "missions", "clock")
 
-    def __init__(self, scenario_name: str, initial_state: Mapping[str, Any] | None = None,
+    def __init__(self, scenario_name: str, initial_state: Mapping[str, Any] | Snapshot | None = None,
                  missions: Sequence[MissionCall] = (), clock: str | None = None) -> None:
         require_text(scenario_name, "Field 'scenario_name'", DefinitionError, "scenario_name")
-        state = optional_mapping(initial_state, "initial_state", f"initial_state of {scenario_name!r}")
+        if initial_state is not None and not isinstance(initial_state, (Mapping, Snapshot)):
+            raise DefinitionError(f"Field 'initial_state' must be a dict or None, got {type(initial_state).__name__}",
+                                  "initial_state")
+        try:
+            snapshot = Snapshot.of({} if initial_state is None else initial_state, f"initial_state of {scenario_name!r}")
+        except LifeosError as exc:
+            raise DefinitionError(str(exc), "initial_state") from None
         if isinstance(missions, (str, bytes, Mapping)) or not isinstance(missions, Sequence):
             raise DefinitionError(f"missions of scenario {scenario_name!r} must be a list of MissionCall", "missions")
         missions = tuple(missions)
@@ -98,8 +111,19 @@ class ScenarioDefinition(Frozen):
                 clock = format_instant(clock)
             except LifeosError as exc:
                 raise DefinitionError(str(exc), "clock") from None
-        self._set(scenario_name=scenario_name, initial_state=state if state is not None else FrozenMap(),
-                  missions=missions, clock=clock)
+        self._set(scenario_name=scenario_name, snapshot=snapshot, missions=missions, clock=clock,
+                  _initial_state=None)
+
+    @property
+    def initial_state(self) -> FrozenMap:
+        """The initial state, read-only (decoded from the snapshot when first asked for)."""
+        return self._derived("_initial_state", self._read_initial_state)
+
+    def _read_initial_state(self) -> FrozenMap:
+        return freeze(self.snapshot.load(), "initial state")
+
+    def _arguments(self) -> tuple[Any, ...]:
+        return (self.scenario_name, self.snapshot, self.missions, self.clock)
 
 
 class ScenarioResult(Frozen):
@@ -152,7 +176,7 @@ def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioR
     """
     if not isinstance(defn, ScenarioDefinition):
         raise DefinitionError(f"run_scenario needs a ScenarioDefinition, got {type(defn).__name__}")
-    return run_scenario_parts(defn.scenario_name, defn.initial_state, defn.clock, scenario_calls(defn), verify)
+    return run_scenario_parts(defn.scenario_name, defn.snapshot, defn.clock, scenario_calls(defn), verify)
 
 
 def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any]]:
@@ -160,7 +184,7 @@ def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any]]:
     return [(call.key, call.name, call.params, call.approvals) for call in defn.missions]
 
 
-def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any], clock: str | None,
+def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any] | Snapshot, clock: str | None,
                        calls: Sequence[Sequence[Any]], verify: bool = False) -> ScenarioResult:
     """:func:`run_scenario` on the parts of a definition (as a Dask worker gets
     them: checked where the plan was read, then sent as JSON)."""

@@ -22,7 +22,8 @@ _VOLATILE = frozenset({"__warningregistry__", "_", "_node", "_last_timestamp"})
 _WATCHED_MODULES = (
     "lifeos_core.ledger.store", "lifeos_core.ledger.records", "lifeos_core.ledger.recording",
     "lifeos_core.values.canonical", "lifeos_core.values.jsonvalue", "lifeos_core.values.clock",
-    "lifeos_core.values.frozen", "lifeos_core.missions", "lifeos_core.plugins.registry", "lifeos_core.errors",
+    "lifeos_core.values.frozen", "lifeos_core.values.snapshot", "lifeos_core.missions", "lifeos_core.plugins.registry",
+    "lifeos_core.errors",
     "lifeos_core.version",
     "builtins", "os", "posixpath", "ntpath", "pathlib", "hashlib", "json", "json.decoder", "json.encoder",
     "json.scanner", "math", "sqlite3", "enum", "uuid", "datetime", "orjson",

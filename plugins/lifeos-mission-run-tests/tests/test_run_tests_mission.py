@@ -19,6 +19,7 @@ from lifeos_core import (
     parse_test_plan,
     run_mission,
     stable_hash,
+    state_hash,
     use_registry,
 )
 
@@ -91,7 +92,7 @@ def test_a_failing_plan_fails_at_the_report_listing_the_failures():
     record = result.final_state["run_tests"]
     assert record["passed"] is False
     assert record["failures"][0] == {"id": "wrong-name", "message": 'expected final_state.greeting == "hi Bob", got "hi Ada"'}
-    assert result.lineage[-1]["output_hash"] == stable_hash(result.final_state)
+    assert result.lineage[-1]["output_hash"] == state_hash(result.final_state)
 
 
 @pytest.mark.parametrize(

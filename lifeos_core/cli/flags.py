@@ -1,0 +1,31 @@
+"""The Typer declarations of options several commands share.
+
+Kept apart from what the options do (:mod:`lifeos_core.cli.options`,
+:mod:`lifeos_core.cli.recording`), so that code run without Typer (``lifeos
+run``'s quick path, see :mod:`lifeos_core.cli.running`) imports none of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def _format_option(value: str | None) -> str | None:
+    from .params import check_format
+
+    return check_format(value)
+
+
+FormatOption = Annotated[Optional[str], typer.Option(
+    "--format", metavar="FORMAT", callback=_format_option,
+    help="The format of what is read from standard input ('-'): json, yaml or toml (default: detected); "
+         "files are read by their extension.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print less: only the verdict.")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: every detail.")]
+LedgerOption = Annotated[Optional[Path], typer.Option(
+    "--ledger", metavar="PATH",
+    help="The ledger file (default: $LIFEOS_LEDGER, else the user data directory).")]
+NoRecordOption = Annotated[bool, typer.Option("--no-record", help="Do not record this run in the ledger.")]

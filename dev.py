@@ -13,7 +13,9 @@ Extra arguments after `test` go to pytest, e.g. `python3 dev.py test -k engine`.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shlex
 import subprocess
 import sys
 import venv
@@ -35,10 +37,11 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def run(*command: str | Path) -> None:
-    completed = subprocess.run([str(part) for part in command], cwd=ROOT)
-    if completed.returncode != 0:
+def run(*command: str | Path, allow: tuple[int, ...] = (0,), **options: object) -> subprocess.CompletedProcess:
+    completed = subprocess.run([str(part) for part in command], cwd=ROOT, **options)  # type: ignore[call-overload]
+    if completed.returncode not in allow:
         sys.exit(completed.returncode)
+    return completed
 
 
 def setup() -> None:
@@ -59,15 +62,22 @@ def setup() -> None:
 
 
 def demo() -> None:
-    for command in (
-        ["missions", "list"],
-        ["run", "daily_loop", "--state", "examples/tasks.yaml", "--approve", "confirm-plan"],
-        ["test", "examples/daily-plan.lifeos.yaml"],
-        ["runs", "list", "--limit", "3"],
-        ["runs", "verify"],
-    ):
-        print(f"\n$ lifeos {' '.join(command)}", flush=True)
-        run(BIN / "lifeos", *command)
+    def lifeos(*arguments: str, allow: tuple[int, ...] = (0,), **options: object) -> subprocess.CompletedProcess:
+        print(f"\n$ lifeos {shlex.join(arguments)}", flush=True)
+        return run(BIN / "lifeos", *arguments, allow=allow, **options)
+
+    lifeos("missions", "list")
+    # The plan waits for a person at its human step (exit 4); stdin is not a terminal
+    # here, so it is not asked now but recorded, to be decided below.
+    lifeos("run", "daily_loop", "--state", "examples/tasks.yaml", allow=(4,), stdin=subprocess.DEVNULL)
+    lifeos("runs", "pending")
+    newest = subprocess.run([str(BIN / "lifeos"), "runs", "list", "--limit", "1", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    waiting = json.loads(newest.stdout)[0]["id"][:12]
+    lifeos("runs", "approve", waiting, "confirm-plan", "--note", "demo: the plan looks right")
+    lifeos("test", "examples/daily-plan.lifeos.yaml")
+    lifeos("runs", "list", "--limit", "3")
+    lifeos("runs", "verify")
 
 
 def test(pytest_args: list[str]) -> None:

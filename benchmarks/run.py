@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # all targets
     .venv/bin/python benchmarks/run.py --quick    # fewer repetitions
+    .venv/bin/python benchmarks/run.py --only resume   # one target (by its name in TARGETS; repeatable)
 
 1. Engine overhead, in units of ``orjson.dumps(state, OPT_SORT_KEYS)`` plus
    SHA-256 of the same state (the hashing a run cannot avoid), timed in
@@ -28,6 +29,10 @@
 8. pytest collecting that plan (the lifeos-plans plugin, from pytest's cache)
    against pytest collecting the parametrized file: <= 1.2 (the first
    collection, which reads and checks the plan, reported).
+9. Pause and resume through the ledger: a daily_loop run (20 tasks) that
+   pauses at its human step, is recorded, resumed from the ledger with a
+   decision and recorded again, against one recorded run decided up front:
+   < 3 (the milliseconds per run of each reported).
 
 Needs orjson (a dependency of lifeos-core) and the three standard packs.
 """
@@ -36,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import os
 import statistics
 import subprocess
@@ -50,7 +56,9 @@ from typing import Any
 import orjson
 
 from lifeos_core import (
+    Decision,
     ExecutionContext,
+    FixedClock,
     MissionCall,
     MissionExpectation,
     Orchestrator,
@@ -60,10 +68,15 @@ from lifeos_core import (
     SuiteExpectationsDefinition,
     WorkflowDefinition,
     canonical_json,
+    open_ledger,
+    plan_mission,
     run_mission,
+    run_planned,
     run_test_run,
     stable_hash,
 )
+from lifeos_core.ledger.recording import record_mission_run
+from lifeos_core.ledger.resuming import record_resumption, resume_recorded
 
 RESULTS: list[tuple[str, float, str, bool]] = []
 
@@ -88,10 +101,14 @@ def per_call(function: Callable[[], Any], repeat: int) -> float:
     return (time.perf_counter() - start) / repeat
 
 
-def alternating(first: Callable[[], Any], second: Callable[[], Any], repeat: int, blocks: int) -> tuple[float, float]:
-    """Best block time per call of each, measured in alternating blocks."""
+def alternating(first: Callable[[], Any], second: Callable[[], Any], repeat: int, blocks: int,
+                setup: Callable[[], Any] | None = None) -> tuple[float, float]:
+    """Best block time per call of each, measured in alternating blocks
+    (``setup``, untimed, before each pair of blocks)."""
     a, b = [], []
     for _ in range(blocks):
+        if setup is not None:
+            setup()
         a.append(per_call(first, repeat))
         b.append(per_call(second, repeat))
     return min(a), min(b)
@@ -275,8 +292,76 @@ def plans(quick: bool) -> None:
     report("8. the same, first collection (no cache)", best["collect plan cold"] / best["collect file"], "-", True)
 
 
+def daily_tasks(count: int) -> list[dict[str, Any]]:
+    """A task list as daily_loop reads it: priorities, ISO due dates (some
+    overdue on 2026-11-23, some none), estimates, a few done."""
+    tasks = []
+    for index in range(count):
+        task: dict[str, Any] = {"id": f"task-{index}", "title": f"Task number {index} on the list",
+                                "priority": ("high", "medium", "low")[index % 3],
+                                "estimate_minutes": 10 + 5 * (index % 7)}
+        if index % 4:
+            task["due"] = f"2026-11-{16 + index % 14:02d}"
+        if index % 5 == 0:
+            task["done"] = True
+        tasks.append(task)
+    return tasks
+
+
+def pause_resume(quick: bool) -> None:
+    repeat, blocks = (20, 7) if quick else (40, 11)
+    state = {"tasks": daily_tasks(20), "journal": []}
+    clock = "2026-11-23T08:00:00Z"
+    decision = Decision(True, "bench", "2026-11-23T09:00:00Z")
+
+    def run(ledger: Any, approvals: dict[str, Any]) -> Any:
+        workflow = plan_mission("daily_loop", {})
+        result = run_planned(workflow, state, approvals=approvals, clock=FixedClock(clock), pause_at_undecided=True)
+        return record_mission_run(ledger, mission="daily_loop", params={}, initial_state=state, approvals=approvals,
+                                  clock=clock, verify=False, workflow=workflow, result=result, pause=True,
+                                  started_by="bench")
+
+    def decided_up_front() -> Any:
+        return run(ledgers["one"], {"confirm-plan": decision})
+
+    def paused_then_resumed() -> Any:
+        ledger = ledgers["resumed"]
+        paused = run(ledger, {})
+        return record_resumption(ledger, resume_recorded(ledger, paused.id, "confirm-plan", decision))
+
+    # A fresh ledger per side for each pair of blocks, so every block starts from the same point (an empty
+    # ledger and one untimed run, which creates the WAL file) and neither side pays for the records of earlier
+    # blocks. Within a block the resumed side's ledger grows by two records a run (the paused one and the one
+    # resuming it), the other by one: that is what pausing adds, and part of what is measured.
+    ledgers: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = itertools.count()
+
+        def setup() -> None:
+            for ledger in ledgers.values():
+                ledger.close()
+            for side in ("one", "resumed"):
+                ledgers[side] = open_ledger(Path(folder) / f"{side}-{next(fresh)}.sqlite3")
+            decided_up_front(), paused_then_resumed()
+
+        setup()
+        one, resumed = decided_up_front(), paused_then_resumed()
+        ends = [(record.body["status"], record.body["result"]["final_state"]) for record in (one, resumed)]
+        if ends[0][0] != "succeeded" or ends[0] != ends[1]:
+            raise SystemExit("9. the resumed daily_loop run does not end as the one decided up front")
+        try:
+            one_run, resumed_run = alternating(decided_up_front, paused_then_resumed, repeat, blocks, setup)
+        finally:
+            for ledger in ledgers.values():
+                ledger.close()
+    ratio = resumed_run / one_run
+    report("9. daily_loop pause + resume via ledger / one run", ratio, "< 3", ratio < 3)
+    report("9. one recorded daily_loop run (ms, reported)", one_run * 1000, "-", True)
+    report("9. paused, resumed, both recorded (ms, reported)", resumed_run * 1000, "-", True)
+
+
 TARGETS = {"engine": engine_overhead, "scaling": scaling, "hashing": hashing, "harness": harness, "cli": cli,
-           "startup": run_startup, "states": big_states, "plans": plans}
+           "startup": run_startup, "states": big_states, "plans": plans, "resume": pause_resume}
 
 
 def main() -> None:

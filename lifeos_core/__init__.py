@@ -24,7 +24,10 @@ _EXPORTS: dict[str, str] = {
     "plan_mission": "missions",
     "run_mission": "missions",
     "run_planned": "missions",
+    "resume_mission": "missions",
+    "resume_planned": "missions",
     # the engine's values
+    "Decision": "engine.decisions",
     "ExecutionContext": "engine.context",
     "MAX_STATE_BYTES": "engine.context",
     "StepContext": "engine.context",

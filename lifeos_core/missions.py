@@ -16,6 +16,7 @@ from typing import Any
 
 from .engine import orchestrator as engine
 from .engine.context import ExecutionContext
+from .engine.decisions import Decision
 from .engine.result import OrchestrationResult
 from .engine.workflow import WorkflowDefinition
 from .errors import WorkflowInputError
@@ -102,12 +103,14 @@ def run_planned(
     workflow: WorkflowDefinition,
     initial_state: Mapping[str, Any] | None = None,
     *,
-    approvals: Mapping[str, bool] | None = None,
+    approvals: Mapping[str, bool | Decision] | None = None,
     clock: Clock | None = None,
     verify: bool = False,
+    pause_at_undecided: bool = False,
 ) -> OrchestrationResult:
     """Run a planned ``workflow`` on ``initial_state`` with the installed operations."""
-    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=clock)
+    context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=clock,
+                               pause_at_undecided=pause_at_undecided)
     return _WITH_INSTALLED.run_workflow(workflow, context, verify=verify)
 
 
@@ -116,21 +119,63 @@ def run_mission(
     params: Mapping[str, Any] | None = None,
     initial_state: Mapping[str, Any] | None = None,
     *,
-    approvals: Mapping[str, bool] | None = None,
+    approvals: Mapping[str, bool | Decision] | None = None,
     clock: Clock | None = None,
     verify: bool = False,
     strict: bool = False,
+    pause_at_undecided: bool = False,
 ) -> OrchestrationResult:
     """Plan ``mission_name`` with ``params`` and run it on ``initial_state``.
 
-    ``approvals`` decides human steps by id; ``clock`` is the run's time
-    (a fixed logical clock when omitted, so the run is reproducible);
-    ``verify`` runs each runtime step twice and fails the run if the two
-    runs disagree (see :meth:`Orchestrator.run_workflow`); ``strict`` refuses
-    params the mission does not declare, as the command line does.
+    ``approvals`` decides human steps by id (``True``/``False``, or a
+    :class:`Decision` saying who decided, when and why); ``clock`` is the
+    run's time (a fixed logical clock when omitted, so the run is
+    reproducible); ``verify`` runs each runtime step twice and fails the run
+    if the two runs disagree (see :meth:`Orchestrator.run_workflow`);
+    ``strict`` refuses params the mission does not declare, as the command
+    line does. With ``pause_at_undecided`` the run stops at the first human
+    step nobody decided (``result.status == "paused"``); :func:`resume_mission`
+    goes on from there.
     """
     workflow = plan_mission(mission_name, params, strict=strict)
-    return run_planned(workflow, initial_state, approvals=approvals, clock=clock, verify=verify)
+    return run_planned(workflow, initial_state, approvals=approvals, clock=clock, verify=verify,
+                       pause_at_undecided=pause_at_undecided)
+
+
+def resume_planned(
+    workflow: WorkflowDefinition,
+    paused: OrchestrationResult,
+    approvals: Mapping[str, bool | Decision] | None = None,
+    *,
+    clock: Clock | None = None,
+    verify: bool = False,
+    pause_at_undecided: bool = True,
+) -> OrchestrationResult:
+    """Go on with ``paused``, a paused run of ``workflow``, with the installed
+    operations (see :meth:`Orchestrator.resume_workflow`): nothing that ran
+    before the pause runs again."""
+    return _WITH_INSTALLED.resume_workflow(workflow, paused, approvals, clock=clock, verify=verify,
+                                           pause_at_undecided=pause_at_undecided)
+
+
+def resume_mission(
+    mission_name: str,
+    paused: OrchestrationResult,
+    approvals: Mapping[str, bool | Decision] | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
+    verify: bool = False,
+    pause_at_undecided: bool = True,
+) -> OrchestrationResult:
+    """Go on with ``paused``, a paused run of mission ``mission_name`` planned
+    with ``params``, given decisions (``{"confirm-plan": Decision(True,
+    "ana", "2026-12-01T09:00:00Z")}``). The result equals one uninterrupted
+    run given the same decisions; it pauses again at a later undecided human
+    step unless ``pause_at_undecided`` is false."""
+    workflow = plan_mission(mission_name, params)
+    return resume_planned(workflow, paused, approvals, clock=clock, verify=verify,
+                          pause_at_undecided=pause_at_undecided)
 
 
 def versions_used(workflows: Iterable[WorkflowDefinition]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ TOP_LEVEL = {"__init__.py", "__main__.py", "errors.py", "version.py", "missions.
              "cli", "engine", "harness", "ledger", "plugins", "values"}
 
 PUBLIC = sorted("""
-    AntiFailurePlanningError AntiFailureViolation Clock ConfigError DaskExecutor DefinitionError EPOCH
+    AntiFailurePlanningError AntiFailureViolation Clock ConfigError DaskExecutor Decision DefinitionError EPOCH
     EnvelopeViolation ExecutionContext ExecutorError Executor ExpectationResult FixedClock FrozenMap Ledger
     LedgerError LedgerRecord LifeosError MAX_HUMAN_STEPS MAX_STATE_BYTES MAX_STEPS Mission MissionCall
     MissionExpectation MissionParamsError MissionRegistryEntry MissionSpec NotJSONError OrchestrationResult
@@ -42,7 +42,8 @@ PUBLIC = sorted("""
     WorkflowDefinition WorkflowInputError __version__ aggregate_test_run build_workflow canonical_json check_plan
     did_you_mean evaluate_expectations get_mission hookimpl list_missions load_registry load_test_plan
     loads_canonical open_ledger parse_expectations_definition parse_suite_definition parse_test_plan plan_mission
-    reload_plugins run_mission run_plan run_planned run_scenario run_suite run_test_run run_test_run_from_config
+    reload_plugins resume_mission resume_planned run_mission run_plan run_planned run_scenario run_suite run_test_run
+    run_test_run_from_config
     schema_text stable_hash state_hash use_registry
 """.split())
 

@@ -171,15 +171,27 @@ def test_missions_show_errors(args, message):
 
 
 def test_run_prints_a_summary_and_exits_zero():
-    result = invoke("run", "counter", "--param", "by=2", "--clock", "2026-02-03T04:05:06Z")
+    result = invoke("run", "counter", "--param", "by=2", "--clock", "2026-02-03T04:05:06Z", "--approve", "check",
+                    "--by", "ana", "--note", "counted twice")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "counter succeeded (wf-counter, clock 2026-02-03T04:05:06Z)"
     assert lines[1].split() == ["bump", "runtime", "bump", "completed"]
-    assert lines[2].split() == ["check", "human", "-", "awaiting_attestation"]
-    assert "awaiting attestation: check (decide with --approve STEP or --reject STEP)" in lines
+    assert lines[2].split() == ["check", "human", "-", "approved"]
+    assert "check approved by ana at 2026-02-03T04:05:06Z: counted twice" in lines
     assert "state changed: at, count" in lines
     assert lines[-1].startswith("receipt ") and len(lines[-1].split()[1]) == 64
+
+
+def test_an_undecided_human_step_pauses_the_run_with_exit_four():
+    result = invoke("run", "counter", "--clock", "2026-02-03T04:05:06Z")
+    assert result.exit_code == 4, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "counter PAUSED (wf-counter, clock 2026-02-03T04:05:06Z)"
+    assert [line.split()[0] for line in lines[1:3]] == ["bump", "check"]  # finish did not run
+    assert "waiting for a human at check: Is the count right?" in lines
+    assert any(line.startswith("decide with: lifeos runs approve ") and line.split()[6] == "check"
+               for line in lines)
 
 
 def test_run_json_is_the_full_result_and_reproducible_with_a_clock():
@@ -197,20 +209,25 @@ def test_without_a_clock_the_run_records_the_current_time():
 
 
 def test_a_failed_mission_exits_one_and_says_why():
-    result = invoke("run", "counter", "--param", "explode=true")
+    result = invoke("run", "counter", "--param", "explode=true", "--yes")
     assert result.exit_code == 1
     assert "counter FAILED" in result.stdout
     assert "error: step 'finish' failed: asked to" in result.stdout
 
 
-def test_approve_reject_and_yes():
-    approved = json.loads(invoke("run", "counter", "--approve", "check", "--json").stdout)
-    assert approved["receipt"]["human_steps"] == [{"id": "check", "status": "approved"}]
-    rejected = invoke("run", "counter", "--reject", "check")
+def test_approve_reject_and_yes(monkeypatch):
+    monkeypatch.setenv("LIFEOS_USER", "ana")
+    clock = ("--clock", "2026-02-03T04:05:06Z")
+    approved = json.loads(invoke("run", "counter", "--approve", "check", "--json", *clock).stdout)
+    assert approved["receipt"]["human_steps"] == [
+        {"id": "check", "status": "approved", "by": "ana", "at": "2026-02-03T04:05:06Z", "note": None}]
+    rejected = invoke("run", "counter", "--reject", "check", "--by", "bo", "--note", "wrong")
     assert rejected.exit_code == 1
     assert "step 'check' was rejected at human attestation" in rejected.stdout
-    yes = json.loads(invoke("run", "counter", "--yes", "--json").stdout)
-    assert yes["receipt"]["human_steps"] == [{"id": "check", "status": "approved"}]
+    assert any(line.startswith("check rejected by bo at ") and line.endswith(": wrong")
+               for line in rejected.stdout.splitlines())
+    yes = json.loads(invoke("run", "counter", "--yes", "--json", *clock).stdout)
+    assert yes["receipt"]["human_steps"] == approved["receipt"]["human_steps"]
     overruled = invoke("run", "counter", "--yes", "--reject", "check")
     assert overruled.exit_code == 1
 
@@ -226,7 +243,7 @@ def test_at_a_terminal_undecided_human_steps_are_asked(monkeypatch):
     rejected = invoke("run", "counter", input="reject\n")
     assert rejected.exit_code == 1
     later = invoke("run", "counter", input="\n")
-    assert "awaiting_attestation" in later.stdout
+    assert later.exit_code == 4 and "PAUSED" in later.stdout and "awaiting_attestation" in later.stdout
     decided = invoke("run", "counter", "--approve", "check")
     assert "Is the count right?" not in decided.stderr
 
@@ -241,7 +258,7 @@ def test_state_and_params_files(tmp_path):
 
 def test_output_writes_the_result_file(tmp_path):
     target = tmp_path / "result.json"
-    result = invoke("run", "counter", "--clock", "2026-01-01T00:00:00Z", "--output", str(target))
+    result = invoke("run", "counter", "--clock", "2026-01-01T00:00:00Z", "--output", str(target), "--yes")
     assert result.exit_code == 0
     assert "counter succeeded" in result.stdout
     written = json.loads(target.read_text())

@@ -25,6 +25,7 @@ PLANS = {
         "daily-loop-succeeds",
     ]),
     "split/suite.json": ("split/expectations.json", True, []),
+    "human-steps.lifeos.yaml": (None, True, []),
 }
 STATES = {"tasks.yaml": "daily_loop"}
 

@@ -233,12 +233,16 @@ def test_a_cli_run_is_recorded_with_what_replay_needs(registry_with, pack, ledge
     result = runner.invoke(app, ["run", "scale", "-p", "x=21", "--approve", "ok", "--clock", "2026-03-03T03:03:03Z"])
     assert result.exit_code == 0
     assert result.stderr.startswith("recorded as ")
-    assert runner.invoke(app, ["run", "scale", "--no-record"]).exit_code == 0
+    unrecorded = runner.invoke(app, ["run", "scale", "--no-record"])
+    assert unrecorded.exit_code == 4 and "was not recorded (--no-record), so it cannot be resumed" in unrecorded.stdout
     with open_ledger() as book:
         [record] = book.records()
     body = record.body
     assert body["inputs"] == {"mission": "scale", "params": {"x": 21}, "initial_state": {}, "approvals": {"ok": True},
-                              "clock": "2026-03-03T03:03:03Z", "verify": False}
+                              "decisions": {"ok": {"approved": True, "by": body["started_by"],
+                                                   "at": "2026-03-03T03:03:03Z", "note": None}},
+                              "clock": "2026-03-03T03:03:03Z", "verify": False, "pause": True}
+    assert body["status"] == "succeeded"
     assert body["versions"]["plugins"] == [{"distribution": "maths", "version": "local"}]
     assert body["result"]["final_state"] == {"value": 42}
     assert body["result_hash"] == stable_hash(body["result"])
@@ -291,7 +295,7 @@ def test_runs_commands(registry_with, pack, tmp_path):
     listing = runner.invoke(app, ["runs", "list", "--ledger", str(ledger)])
     rows = [line.split() for line in listing.stdout.splitlines()]
     assert rows[0] == ["ID", "Recorded", "Kind", "Name", "Verdict"]
-    assert [row[-1] for row in rows[1:]] == ["success", "FAILED"]
+    assert [" ".join(row[5:]) for row in rows[1:]] == ["waiting at ok", "FAILED"]
     failed = json.loads(runner.invoke(app, ["runs", "list", "--failed", "--json", "--ledger", str(ledger)]).stdout)
     assert len(failed) == 1 and failed[0]["success"] is False
     shown = runner.invoke(app, ["runs", "show", failed[0]["id"][:6], "--ledger", str(ledger)])

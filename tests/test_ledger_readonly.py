@@ -114,7 +114,7 @@ def test_someone_who_cannot_write_the_folder_can_audit_the_ledger(read_only_fold
     assert shown.returncode == 0 and "mission run echo success" in shown.stdout, shown.stderr
     assert (files_in(folder), path.read_bytes()) == before
     assert sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("PRAGMA user_version").fetchone()[0] == (
-        1 if schema == "older" else 2)
+        1 if schema == "older" else ledger_module.SCHEMA_VERSION)
 
 
 # --- reading never creates, migrates or changes ------------------------------------------------------------

@@ -488,7 +488,7 @@ def test_json_params_on_the_command_line_follow_the_file_rules():
 
 def test_quiet_still_says_a_human_step_is_waiting():
     result = invoke("run", "tally", "-q", "--no-record", "--clock", "2026-01-01T00:00:00Z")
-    assert result.stdout.strip() == "tally succeeded (wf-tally, clock 2026-01-01T00:00:00Z), awaiting confirm"
+    assert result.stdout.strip() == "tally PAUSED (wf-tally, clock 2026-01-01T00:00:00Z), waiting at confirm"
 
 
 def test_a_plan_run_from_python_is_checked_as_the_command_line_checks_it():

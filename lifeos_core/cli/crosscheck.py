@@ -92,7 +92,8 @@ def _run(job: Mapping[str, Any]) -> dict[str, Any]:
         from ..missions import run_mission
 
         result = run_mission(job["mission"], job["params"], job["initial_state"], approvals=job["approvals"],
-                             clock=FixedClock(job["clock"]), verify=True, strict=True)
+                             clock=FixedClock(job["clock"]), verify=True, strict=True,
+                             pause_at_undecided=job.get("pause", False))
         return result.to_dict()
     from ..harness.plans import parse_test_plan
     from ..ledger.recording import recorded_test_result

@@ -29,3 +29,8 @@ LedgerOption = Annotated[Optional[Path], typer.Option(
     "--ledger", metavar="PATH",
     help="The ledger file (default: $LIFEOS_LEDGER, else the user data directory).")]
 NoRecordOption = Annotated[bool, typer.Option("--no-record", help="Do not record this run in the ledger.")]
+ByOption = Annotated[Optional[str], typer.Option(
+    "--by", metavar="NAME", help="Who decides (recorded with each decision; default: $LIFEOS_USER, else your "
+                                 "login name).")]
+NoteOption = Annotated[Optional[str], typer.Option(
+    "--note", metavar="TEXT", help="A note recorded with the decisions made by this command.")]

@@ -27,6 +27,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the mission or the test plan failed
 EXIT_USAGE = 2  # bad input: flags, files, plans, params
 EXIT_INTERNAL = 3  # a bug in lifeos or in a plugin
+EXIT_WAITING = 4  # the run paused at a human step: it waits for a decision (lifeos runs approve/reject)
 EXIT_NOTHING_TESTED = 5  # the plan has no scenarios or no expectations (as pytest's 5)
 
 F = TypeVar("F", bound=Callable[..., Any])

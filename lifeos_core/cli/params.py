@@ -75,3 +75,25 @@ def decisions(approve: list[str] | None, reject: list[str] | None) -> dict[str, 
     if both:
         raise fail_usage(f"step {both[0]!r} is both approved and rejected; give one decision per step")
     return {**{step: True for step in approve}, **{step: False for step in reject}}
+
+
+def decider(by: str | None, *, required: bool = True) -> str | None:
+    """Who is deciding (and running): ``--by NAME``, else ``$LIFEOS_USER``, else
+    the login name. Recorded with every decision, as an attestation. When no
+    name can be found (no login name, e.g. a container user without a passwd
+    entry): a usage error if ``required``, else ``None``."""
+    import getpass
+    import os
+
+    if by is not None:
+        if not by.strip():
+            raise fail_usage("--by needs a name")
+        return by.strip()
+    if os.environ.get("LIFEOS_USER", "").strip():
+        return os.environ["LIFEOS_USER"].strip()
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):
+        if not required:
+            return None
+        raise fail_usage("cannot tell who is deciding (no login name): give --by NAME or set LIFEOS_USER") from None

@@ -74,12 +74,13 @@ def print_test_report(execution: Any, expectations: Any, verbosity: int = 0) -> 
         by_scenario.setdefault(expectation.scenario_name, []).append(expectation)
     scenario_results = result.suite_result.scenario_results
     only_failures = verbosity == 0 and len(scenario_results) > screenful()
-    missions = failed_missions = hidden = 0
+    missions = failed_missions = paused_missions = hidden = 0
     for name, scenario in scenario_results.items():
         own = by_scenario.pop(name, [])
         missions += len(scenario.mission_results)
-        failed_missions += sum(not run.success for run in scenario.mission_results.values())
-        failed = any(not run.success for run in scenario.mission_results.values()) or any(
+        failed_missions += sum(run.status == "failed" for run in scenario.mission_results.values())
+        paused_missions += sum(run.status == "paused" for run in scenario.mission_results.values())
+        failed = any(run.status == "failed" for run in scenario.mission_results.values()) or any(
             not verdicts[expectation.id].passed for expectation in own if expectation.id in verdicts)
         if verbosity < 0 or (only_failures and not failed):
             hidden += 1
@@ -89,6 +90,10 @@ def print_test_report(execution: Any, expectations: Any, verbosity: int = 0) -> 
             if run.success:
                 if not only_failures:
                     out.print(f"  mission {escape(key)}: [green]succeeded[/]")
+            elif run.paused_at is not None:
+                if not only_failures:
+                    out.print(f"  mission {escape(key)}: [yellow]paused[/] at {escape(run.paused_at)}, "
+                              "waiting for a human")
             else:
                 out.print(f"  mission {escape(key)}: [red]FAILED[/] at {escape(run.failed_step_id)}: "
                           f"{escape(run.error_message)}")
@@ -110,10 +115,16 @@ def print_test_report(execution: Any, expectations: Any, verbosity: int = 0) -> 
     if execution.skipped:
         parts.append(f"{len(execution.skipped)} skipped (--fail-fast stopped after {execution.stopped_after!r})")
     parts.append(f"{_count(len(result.suite_result.scenario_results), 'scenario')}, {_count(missions, 'mission')}"
-                 + (f" ({failed_missions} failed)" if failed_missions else ""))
+                 + _not_finished(failed_missions, paused_missions))
     verdict = "[green bold]passed[/]" if result.passed and not execution.skipped else "[red bold]failed[/]"
     out.print(f"{verdict}: {escape('; '.join(parts))}")
     out.print(f"test_run_hash {result.metadata['test_run_hash']}")
+
+
+def _not_finished(failed: int, paused: int) -> str:
+    """`` (1 failed, 2 paused)``: the missions that did not succeed, if any."""
+    parts = [f"{count} {word}" for count, word in ((failed, "failed"), (paused, "paused")) if count]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _count(number: int, noun: str) -> str:

@@ -23,18 +23,20 @@ class Recorder:
     def __init__(self, book: Any, snapshot: Any) -> None:
         self.book = book
         self.snapshot = snapshot
+        self.record: Any = None  # the record written, once it is
 
     def close(self) -> None:
         self.book.close()
 
 
-def open_for_recording(ledger: Path | None) -> Recorder:
-    """Open the ledger a run will be recorded in (raises LedgerError, before the run, if it cannot be)."""
+def open_for_recording(ledger: Path | None, *, create: bool = True) -> Recorder:
+    """Open the ledger a run will be recorded in (raises LedgerError, before the
+    run, if it cannot be; without ``create``, also when there is no ledger yet)."""
     from ..ledger.integrity import code_snapshot
     from ..ledger.store import open_ledger
 
     snapshot = code_snapshot()
-    return Recorder(open_ledger(ledger), snapshot)
+    return Recorder(open_ledger(ledger, create=create), snapshot)
 
 
 def record_run(recorder: Recorder, write: Callable[[Any], Any]) -> int | None:
@@ -47,10 +49,16 @@ def record_run(recorder: Recorder, write: Callable[[Any], Any]) -> int | None:
         echo(f"error: a step changed lifeos's ledger code ({', '.join(changed)}); the run was not recorded",
              err=True)
         return EXIT_USAGE
+    from ..ledger.store import DecidedAlready
+
     try:
         record = write(recorder.book)
+    except DecidedAlready as exc:  # someone else's decision was recorded first: theirs stands
+        echo(f"{format_error(exc)}; your decision was not recorded", err=True)
+        return EXIT_USAGE
     except LifeosError as exc:
         echo(f"{format_error(exc)} (the run was not recorded)", err=True)
         return EXIT_USAGE
+    recorder.record = record
     echo(f"recorded as {record.id[:12]} in {recorder.book.path}", err=True)
     return None

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .flags import FormatOption, LedgerOption, NoRecordOption, QuietOption, VerboseOption
+from .flags import ByOption, FormatOption, LedgerOption, NoRecordOption, NoteOption, QuietOption, VerboseOption
 from .missions import complete_human_step, complete_mission
 
 
@@ -50,15 +50,21 @@ def run(
     verbose: VerboseOption = False,
     ledger: LedgerOption = None,
     no_record: NoRecordOption = False,
+    by: ByOption = None,
+    note: NoteOption = None,
 ) -> None:
     """Run a mission and report its outcome.
 
-    Human steps: --approve/--reject decide them, --yes approves the rest; at a
-    terminal you are asked about any left; otherwise they are recorded as
-    awaiting attestation. The current time is the run's clock (--clock to
-    reproduce a run). The run is recorded in the ledger (see lifeos runs)
-    unless --no-record. Exit code 0 on success, 1 when the mission failed, 2
-    on bad input.
+    Human steps: --approve/--reject decide them in advance, --yes approves the
+    rest. A human step nobody decided pauses the run there: at a terminal you
+    are shown what there is to approve and asked (approve, reject, or later);
+    otherwise, or "later", the run waits, recorded in the ledger, for
+    lifeos runs approve/reject. Decisions record who made them (--by, else
+    $LIFEOS_USER, else your login name), when, and --note. The current time is
+    the run's clock (--clock to reproduce a run). The run is recorded in the
+    ledger (see lifeos runs) unless --no-record. Exit code 0 on success, 1 when
+    the mission failed or was rejected, 2 on bad input, 4 when it waits for a
+    human.
 
     Examples:
 
@@ -75,7 +81,7 @@ def run(
     run_command(mission, param=param, params_file=params_file, state=state, input_format=input_format,
                 approve=approve, reject=reject, yes=yes, clock=clock, verify=verify, json_output=json_output,
                 output=output, save_state=save_state, quiet=quiet, verbose=verbose, ledger=ledger,
-                no_record=no_record)
+                no_record=no_record, by=by, note=note)
 
 
 def register(app: typer.Typer) -> None:

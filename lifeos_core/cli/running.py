@@ -26,6 +26,7 @@ from typing import Any
 from .output import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_WAITING,
     Settings,
     console,
     echo,
@@ -59,6 +60,8 @@ RUN_OPTIONS: dict[str, tuple[str, str]] = {
     "--verbose": ("verbose", "flag"), "-v": ("verbose", "flag"),
     "--ledger": ("ledger", "value"),
     "--no-record": ("no_record", "flag"),
+    "--by": ("by", "value"),
+    "--note": ("note", "value"),
 }
 """Every option of ``lifeos run``, as :mod:`lifeos_core.cli.run` declares it for Typer."""
 
@@ -112,24 +115,30 @@ _STATUS_STYLE = {
     "failed": "red",
 }
 
-def ask_for_decisions(workflow: Any, decided: dict[str, bool]) -> dict[str, bool]:
-    """At a terminal, ask about each human step that has no decision yet.
-
-    Answers: approve, reject, or later (the step stays awaiting attestation).
-    """
+def ask_at_step(entry: Any, result: Any) -> bool | None:
+    """At a terminal, when a run has paused at a human step: show what ran and
+    what there is to approve (the mission's own summary of the state so far),
+    then ask. ``True`` approves, ``False`` rejects, ``None`` decides later
+    (the run stays paused: also on Ctrl-D or Ctrl-C, so the run is recorded,
+    not lost). Nothing is approved by default."""
     from rich.prompt import Prompt
 
     out = console(stderr=True)
-    answers = dict(decided)
-    for step in workflow.human_steps:
-        if step.id in answers:
-            continue
-        out.print(f"[bold]Human step[/] {escape(step.id)}: {escape(step.description or '(no description)')}")
-        choice = Prompt.ask("  approve, reject, or decide later?", choices=["approve", "reject", "later"],
+    step_id = result.paused_at
+    description = next((step.description for step in result.executed_steps if step.id == step_id), "")
+    print_steps(result, to_stderr=True)
+    out.print(f"\n[bold]Human step[/] {escape(step_id)}: {escape(description or '(no description)')}")
+    summary = entry.summarise(result.final_state, step_id)
+    if summary:
+        for line in summary.splitlines():
+            out.print(f"  {escape(line)}")
+    try:
+        choice = Prompt.ask("approve, reject, or decide later?", choices=["approve", "reject", "later"],
                             default="later", console=out)
-        if choice != "later":
-            answers[step.id] = choice == "approve"
-    return answers
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C: no decision; the run waits, recorded
+        out.print()
+        return None
+    return None if choice == "later" else choice == "approve"
 
 
 _MISSING = object()
@@ -141,18 +150,8 @@ def changed_keys(initial_state: dict[str, Any], final_state: dict[str, Any]) -> 
                   if initial_state.get(key, _MISSING) != final_state.get(key, _MISSING))
 
 
-def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], *, verbosity: int = 0,
-                      to_stderr: bool = False) -> None:
-    """The verdict, each step with its status, what changed and the receipt;
-    ``verbosity`` -1 prints the verdict line alone, 1 adds step descriptions
-    and the changed state's values."""
-    receipt = result.receipt
-    verdict = ("succeeded", "green") if result.success else ("FAILED", "red bold")
-    waiting = [item["id"] for item in receipt["human_steps"] if item["status"] == "awaiting_attestation"]
-    say((mission, "bold"), " ", verdict, f" ({receipt['workflow_id']}, clock {receipt['start_time']})"
-        + (f", awaiting {', '.join(waiting)}" if waiting and verbosity < 0 else ""), to_stderr=to_stderr)
-    if verbosity < 0:
-        return
+def print_steps(result: Any, *, verbosity: int = 0, to_stderr: bool = False) -> None:
+    """Each step that ran (or was reached), with its kind, operation and status."""
     descriptions = {step.id: step.description for step in result.executed_steps}
     rows = []
     for entry in result.lineage:
@@ -161,19 +160,61 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
             row.append(descriptions.get(entry["step_id"], ""))
         rows.append(row)
     print_table(rows, styles={3: lambda status: _STATUS_STYLE.get(status, "")}, to_stderr=to_stderr)
+
+
+def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], *, verbosity: int = 0,
+                      to_stderr: bool = False, record_id: str | None = None, summary: str | None = None) -> None:
+    """The verdict, each step with its status, what changed and the receipt;
+    ``verbosity`` -1 prints the verdict line alone, 1 adds step descriptions
+    and the changed state's values. A paused run says what its step asks,
+    ``summary`` (the mission's own account of what is to be approved), and how
+    to decide it: on record ``record_id``, or, unrecorded, that it cannot be."""
+    receipt = result.receipt
+    paused = result.paused_at
+    verdict = (("succeeded", "green") if result.success else ("PAUSED", "yellow bold") if paused is not None
+               else ("FAILED", "red bold"))
+    waiting = [item["id"] for item in receipt["human_steps"] if item["status"] == "awaiting_attestation"]
+    say((mission, "bold"), " ", verdict, f" ({receipt['workflow_id']}, clock {receipt['start_time']})"
+        + (f", waiting at {paused}" if paused is not None and verbosity < 0 else "")
+        + (f", awaiting {', '.join(waiting)}" if waiting and paused is None and verbosity < 0 else ""),
+        to_stderr=to_stderr)
+    if verbosity < 0:
+        return
+    print_steps(result, verbosity=verbosity, to_stderr=to_stderr)
     if result.error_message:
         say(("error:", "red"), f" {result.error_message}", to_stderr=to_stderr)
-    if waiting:
+    for item in receipt["human_steps"]:
+        if item.get("by") is not None:
+            note = f": {item['note']}" if item.get("note") else ""
+            say(f"{item['id']} {item['status']} by {item['by']} at {item['at']}{note}", to_stderr=to_stderr)
+    if paused is not None:
+        description = next((step.description for step in result.executed_steps if step.id == paused), "")
+        say(f"waiting for a human at {paused}: {description or '(no description)'}", to_stderr=to_stderr)
+        for line in (summary or "").splitlines():
+            say(f"  {line}", to_stderr=to_stderr)
+        if record_id is not None:
+            say(f"decide with: lifeos runs approve {record_id[:12]} {paused}   "
+                f"(or: lifeos runs reject {record_id[:12]} {paused})", to_stderr=to_stderr)
+        else:
+            say("this run was not recorded (--no-record), so it cannot be resumed: run it again without "
+                f"--no-record, or decide in advance with --approve {paused} / --reject {paused}", to_stderr=to_stderr)
+    elif waiting:
         say(f"awaiting attestation: {', '.join(waiting)} (decide with --approve STEP or --reject STEP)",
             to_stderr=to_stderr)
     final_state = result.final_state
     changed = changed_keys(initial_state, final_state)
-    say(f"state changed: {', '.join(changed) if changed else 'nothing'}", to_stderr=to_stderr)
+    say(f"state {'so far ' if paused is not None else ''}changed: {', '.join(changed) if changed else 'nothing'}",
+        to_stderr=to_stderr)
     if verbosity > 0:
         for key in changed:
             text = json.dumps(final_state.get(key), ensure_ascii=False, sort_keys=True)
             say(f"  {key} = {text if len(text) <= 200 else text[:197] + '...'}", to_stderr=to_stderr)
     say(f"receipt {result.receipt_hash()}", to_stderr=to_stderr)
+
+
+def exit_code_of(result: Any) -> int:
+    """0 succeeded, 1 failed, 4 waiting for a human."""
+    return EXIT_OK if result.success else EXIT_WAITING if result.paused_at is not None else EXIT_FAILED
 
 
 @reports_errors
@@ -195,13 +236,16 @@ def run_command(
     verbose: bool = False,
     ledger: Path | None = None,
     no_record: bool = False,
+    by: str | None = None,
+    note: str | None = None,
 ) -> None:
     """``lifeos run``: see :func:`lifeos_core.cli.run.run` for what each option means.
     Ends with ``SystemExit`` and the command's exit code."""
-    from ..missions import get_mission, plan_mission, run_planned
+    from ..engine.decisions import Decision
+    from ..missions import get_mission, plan_mission, resume_planned, run_planned
     from ..values.clock import FixedClock, format_instant, parse_instant
     from ..values.writing import check_output, write_data_file, write_text_atomically
-    from .params import check_format, collect_params, decisions, read_state, refuse_two_stdin_inputs
+    from .params import check_format, collect_params, decider, decisions, read_state, refuse_two_stdin_inputs
 
     check_format(input_format)  # Typer's callback did, the quick path did not
     verbosity = verbosity_of(quiet, verbose)
@@ -224,27 +268,48 @@ def run_command(
     workflow = plan_mission(mission, params, strict=True)
     for message in entry.state_warnings(initial_state):
         warn(message)
-    approvals = decisions(approve, reject)
+    decided_at = format_instant(instant)
+    advance = decisions(approve, reject)
     if yes:
-        approvals = {**{step.id: True for step in workflow.human_steps}, **approvals}
-    elif workflow.human_steps and not json_output and is_terminal() and is_terminal_input():
-        approvals = ask_for_decisions(workflow, approvals)
+        advance = {**{step.id: True for step in workflow.human_steps}, **advance}
+    interactive = not json_output and is_terminal() and is_terminal_input()
+    # Who decides must be known before anything runs when anyone may decide
+    # (a name missing after the steps ran would lose the run); else it is optional.
+    who = decider(by, required=bool(advance) or (interactive and bool(workflow.human_steps)))
+    if note is not None and not advance and not (interactive and workflow.human_steps):
+        warn("--note: this run makes no decision, so the note is not recorded")
+    approvals = {step: Decision(approved, who, decided_at, note) for step, approved in advance.items()}
     book = None if no_record else open_for_recording(ledger)
     try:
-        result = run_planned(workflow, initial_state, approvals=approvals, clock=FixedClock(instant), verify=verify)
+        run_clock = FixedClock(instant)
+        result = run_planned(workflow, initial_state, approvals=approvals, clock=run_clock, verify=verify,
+                             pause_at_undecided=True)
+        while result.paused_at is not None and interactive:
+            # The prompt comes when the step is reached, showing what there is to approve.
+            answer = ask_at_step(entry, result)
+            if answer is None:
+                break
+            now = decided_at if clock else format_instant(datetime.now(timezone.utc).replace(microsecond=0))
+            decision = Decision(answer, who, now, note)
+            reached = {item["id"] for item in result.receipt["human_steps"] if item["status"] != "not_reached"}
+            later = {step: given for step, given in approvals.items() if step not in reached}
+            approvals[result.paused_at] = decision
+            result = resume_planned(workflow, result, {**later, result.paused_at: decision}, clock=run_clock,
+                                    verify=verify)
         if verify:
             difference = _difference_elsewhere(mission, params, initial_state, approvals, format_instant(instant),
                                                workflow, result)
             if difference is not None:
                 echo(f"error: {difference}", err=True)
                 raise SystemExit(EXIT_FAILED)
-        code = EXIT_OK if result.success else EXIT_FAILED
+        code = exit_code_of(result)
         if book is not None:
             from ..ledger.recording import record_mission_run
 
             code = record_run(book, lambda ledger_: record_mission_run(
                 ledger_, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
-                clock=format_instant(instant), verify=verify, workflow=workflow, result=result)) or code
+                clock=format_instant(instant), verify=verify, workflow=workflow, result=result, pause=True,
+                started_by=who)) or code
     finally:
         if book is not None:
             book.close()
@@ -262,12 +327,17 @@ def run_command(
         emit_json(document)
     else:
         print_run_summary(mission, result, initial_state, verbosity=verbosity,
-                          to_stderr="-" in (output, save_state))
+                          to_stderr="-" in (output, save_state),
+                          record_id=None if book is None or book.record is None else book.record.id,
+                          summary=None if result.paused_at is None else entry.summarise(result.final_state,
+                                                                                        result.paused_at))
     raise SystemExit(code)
 
 
 def _ended(result: Any) -> str:
     """How a run that did not succeed ended, in words."""
+    if result.paused_at is not None:
+        return f"paused at {result.paused_at!r}, waiting for a human"
     statuses = {entry["step_id"]: entry["status"] for entry in result.lineage}
     if statuses.get(result.failed_step_id) == "rejected":
         return f"was rejected at {result.failed_step_id!r}"
@@ -275,7 +345,7 @@ def _ended(result: Any) -> str:
 
 
 def _difference_elsewhere(mission: str, params: dict[str, Any], initial_state: dict[str, Any],
-                          approvals: dict[str, bool], clock: str, workflow: Any, result: Any) -> str | None:
+                          approvals: dict[str, Any], clock: str, workflow: Any, result: Any) -> str | None:
     """Run the same inputs in a second process (another hash seed): why the run is
     not reproducible, or ``None``. Such a run is refused before it is recorded."""
     from ..values.jsonvalue import first_difference
@@ -284,8 +354,10 @@ def _difference_elsewhere(mission: str, params: dict[str, Any], initial_state: d
     if any(entry["status"] == "nondeterministic" for entry in result.lineage):
         return None  # the in-process verification caught it already; the result says so
     here = result.to_dict()
+    decided = {step: decision.to_dict() for step, decision in approvals.items()}
     there = differs_elsewhere({"kind": "mission", "mission": mission, "params": params,
-                               "initial_state": initial_state, "approvals": approvals, "clock": clock}, here,
+                               "initial_state": initial_state, "approvals": decided, "clock": clock,
+                               "pause": True}, here,
                               [workflow])
     if there is None:
         return None

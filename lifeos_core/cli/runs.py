@@ -1,7 +1,9 @@
-"""``lifeos runs``: the recorded runs: list, show, verify, replay, export.
+"""``lifeos runs``: the recorded runs: list, show, verify, replay, export, and
+the runs waiting for a human: pending, approve, reject.
 
-Every one of these only reads: the ledger is opened read-only, so they work
-for someone who may not write it, and never create, migrate or change it.
+All but approve and reject only read: the ledger is opened read-only, so they
+work for someone who may not write it, and never create, migrate or change it.
+Approve and reject record a decision and the run it resumes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .output import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    EXIT_WAITING,
     console,
     echo,
     emit_json,
@@ -24,9 +27,10 @@ from .output import (
     reports_errors,
     warn,
 )
-from .flags import LedgerOption
+from .flags import ByOption, LedgerOption, NoteOption
 
-runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export.",
+runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export; the runs waiting "
+                            "for a human: pending, approve, reject.",
                        no_args_is_help=True)
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, or any unique prefix of it (4+ characters).")]
 
@@ -38,8 +42,17 @@ def _open(ledger: Path | None) -> Any:
     return open_ledger(ledger, read_only=True)
 
 
-def _verdict(record: Any) -> str:
+def _verdict(record: Any, resumed: bool = False) -> str:
+    """How a record's run ended: success, FAILED, waiting at STEP (paused, not
+    decided yet), or paused at STEP, resumed (the record after it goes on)."""
+    if record.status == "paused":
+        return f"paused at {record.paused_at}, resumed" if resumed else f"waiting at {record.paused_at}"
     return "success" if record.success else "FAILED"
+
+
+def _verdict_style(cell: str) -> str:
+    return ("green" if cell == "success" else "yellow" if cell.startswith("waiting") else "dim"
+            if cell.startswith("paused") else "red bold")
 
 
 @runs_app.command("list")
@@ -66,20 +79,25 @@ def list_runs(
     from ..ledger.store import default_ledger_path
 
     records: list[Any] = []
+    resumed: set[str] = set()
     if default_ledger_path(ledger).exists():  # no ledger yet: nothing recorded, and nothing to create
         with _open(ledger) as book:
             records = book.records(name=mission, failed=failed, limit=limit,
                                    on_damaged=lambda line: warn(f"not listed: {line}"))
+            resumed = book.resumed_ids()
     if json_output:
         emit_json([{"id": r.id, "seq": r.seq, "kind": r.kind, "name": r.name, "success": r.success,
+                    "status": r.status if r.kind == "mission_run" else ("passed" if r.success else "failed"),
+                    "paused_at": r.paused_at, "resumes": r.body.get("resumes"), "resumed": r.id in resumed,
                     "recorded_at": r.recorded_at, "result_hash": r.body["result_hash"]} for r in records])
         return
     if not records:
         echo("No recorded runs match." if (mission or failed) else "No recorded runs yet.")
         return
-    print_table([[r.id[:12], r.recorded_at, r.kind.replace("_", " "), r.name, _verdict(r)] for r in records],
+    print_table([[r.id[:12], r.recorded_at, r.kind.replace("_", " "), r.name, _verdict(r, r.id in resumed)]
+                 for r in records],
                 headers=["ID", "Recorded", "Kind", "Name", "Verdict"],
-                styles={4: lambda cell: "green" if cell == "success" else "red bold"})
+                styles={4: _verdict_style})
 
 
 def describe_run_by(executor: dict[str, Any]) -> str:
@@ -108,13 +126,15 @@ def show_run(
     """
     with _open(ledger) as book:
         record = book.get(record_id)
+        following = book.resumed_by(record.id) if record.status == "paused" else None
     if json_output:
         emit_json({"id": record.id, **record.body})
         return
     body = record.body
     out = console()
+    verdict = _verdict(record, following is not None)
     out.print(f"[bold]{escape(record.kind.replace('_', ' '))} {escape(record.name)}[/] "
-              f"{'[green]success[/]' if record.success else '[red bold]FAILED[/]'}")
+              f"[{_verdict_style(verdict)}]{escape(verdict)}[/]")
     out.print(f"  id            {record.id}")
     out.print(f"  record        #{record.seq}, after {body['previous'] or 'nothing (the first record)'}")
     out.print(f"  recorded at   {body['recorded_at']}")
@@ -124,6 +144,20 @@ def show_run(
     out.print(f"  versions      {escape(', '.join(versions))}")
     if "executor" in body:
         out.print(f"  run by        {escape(describe_run_by(body['executor']))}")
+    if isinstance(body.get("started_by"), str):
+        out.print(f"  started by    {escape(body['started_by'])}")
+    if isinstance(body.get("resumes"), str):
+        decision = body.get("decision") or {}
+        out.print(f"  resumes       {body['resumes']}, deciding {escape(str(decision.get('step')))}"
+                  + (" (with --allow-upgrade)" if body.get("allow_upgrade") else ""))
+    if record.kind == "mission_run":
+        for line in _decision_lines(body["result"]):
+            out.print(f"  human step    {escape(line)}")
+    if following is not None:
+        out.print(f"  resumed by    {following.id}")
+    elif record.status == "paused":
+        out.print(f"  decide with   lifeos runs approve {record.id[:12]} {escape(str(record.paused_at))} "
+                  f"(or reject)")
     for key, value in body["inputs"].items():
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         out.print(f"  {escape(key):<13} {escape(text if len(text) <= 100 else text[:97] + '...')}")
@@ -135,6 +169,22 @@ def show_run(
         failed = [key for key, verdict in verdicts.items() if not (isinstance(verdict, dict) and verdict.get("passed"))]
         out.print(f"  verdict       {len(verdicts) - len(failed)} of {len(verdicts)} expectations passed"
                   + (f"; failed: {escape(', '.join(failed))}" if failed else ""))
+
+
+def _decision_lines(result: dict[str, Any]) -> list[str]:
+    """Each human step of a recorded run's receipt: its status, and who decided, when, with what note."""
+    receipt = result.get("receipt")
+    lines = []
+    for entry in (receipt or {}).get("human_steps", []) if isinstance(receipt, dict) else []:
+        if not isinstance(entry, dict):
+            continue
+        line = f"{entry.get('id')}: {entry.get('status')}"
+        if entry.get("by") is not None:
+            line += f" by {entry['by']} at {entry.get('at')}"
+            if entry.get("note"):
+                line += f" ({entry['note']})"
+        lines.append(line)
+    return lines
 
 
 def _expectation_verdicts(result: dict[str, Any]) -> dict[str, Any] | None:
@@ -253,6 +303,121 @@ def export_run(
     with _open(ledger) as book:
         record = book.get(record_id)
     emit_json(in_toto_statement(record))
+
+
+@runs_app.command("pending")
+@reports_errors
+def pending_runs(
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+    ledger: LedgerOption = None,
+) -> None:
+    """List the runs waiting for a human, oldest first: the step each waits at,
+    and since when.
+
+    Decide one with lifeos runs approve ID STEP (or reject).
+
+    Example: lifeos runs pending
+    """
+    from ..ledger.resuming import waiting_runs
+    from ..ledger.store import default_ledger_path
+
+    waiting: list[Any] = []
+    if default_ledger_path(ledger).exists():
+        with _open(ledger) as book:
+            waiting = waiting_runs(book)
+    if json_output:
+        emit_json([{**item.to_dict(), "short_id": item.record.id[:12]} for item in waiting])
+        return
+    if not waiting:
+        echo("No runs are waiting for a human.")
+        return
+    print_table([[item.record.id[:12], item.record.name, item.step_id, item.record.recorded_at,
+                  item.started_by or "-", item.description] for item in waiting],
+                headers=["ID", "Mission", "Step", "Waiting since", "Started by", "Asks"])
+    echo(f"decide with: lifeos runs approve ID STEP [--note TEXT]   (or: lifeos runs reject ID STEP)")
+
+
+def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str | None, clock: str | None,
+            allow_upgrade: bool, json_output: bool, ledger: Path | None) -> None:
+    """Decide ``step`` of a waiting run, resume it, record it, report as ``lifeos run`` does."""
+    from datetime import datetime, timezone
+
+    from ..engine.decisions import Decision
+    from ..ledger.resuming import record_resumption, resume_recorded
+    from ..missions import get_mission
+    from ..values.clock import format_instant, parse_instant
+    from .params import decider
+    from .recording import open_for_recording, record_run
+    from .running import exit_code_of, print_run_summary
+
+    who = decider(by)
+    moment = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
+    decision = Decision(approved, who, format_instant(moment), note)
+    recorder = open_for_recording(ledger, create=False)
+    try:
+        resumption = resume_recorded(recorder.book, record_id, step, decision, allow_upgrade=allow_upgrade)
+        for change in resumption.upgraded:
+            warn(f"resuming with another version than the run was paused with: {change} (recorded)")
+        code = record_run(recorder, lambda book: record_resumption(book, resumption))
+    finally:
+        recorder.close()
+    result = resumption.result
+    if code is not None:
+        raise typer.Exit(code)
+    if json_output:
+        emit_json(result.to_dict())
+    else:
+        mission = resumption.paused.name
+        summary = None
+        if result.paused_at is not None:
+            summary = get_mission(mission).summarise(result.final_state, result.paused_at)
+        print_run_summary(mission, result, resumption.inputs["initial_state"], record_id=recorder.record.id,
+                          summary=summary)
+    raise typer.Exit(exit_code_of(result))
+
+
+RunArgument = Annotated[str, typer.Argument(
+    metavar="RUN", help="The waiting run: the id of any of its records, or a unique prefix (4+ characters).")]
+StepArgument = Annotated[str, typer.Argument(metavar="STEP", help="The human step it waits at.")]
+DecisionClockOption = Annotated[Optional[str], typer.Option(
+    "--clock", metavar="TIME", help="When the decision was made (ISO 8601), instead of now.")]
+AllowUpgradeOption = Annotated[bool, typer.Option(
+    "--allow-upgrade", help="Resume even though the mission or lifeos-core version differs from the paused "
+                            "run's (recorded).")]
+DecisionJsonOption = Annotated[bool, typer.Option("--json", help="Print the resumed run's full result as JSON.")]
+
+
+@runs_app.command("approve")
+@reports_errors
+def approve_run(record_id: RunArgument, step: StepArgument, by: ByOption = None, note: NoteOption = None,
+                clock: DecisionClockOption = None, allow_upgrade: AllowUpgradeOption = False,
+                json_output: DecisionJsonOption = False, ledger: LedgerOption = None) -> None:
+    """Approve the human step a run waits at, and resume it from there.
+
+    Nothing that ran before the pause runs again. Prints the outcome as
+    lifeos run does; exit 0 when the run then succeeds, 1 when it fails, 4
+    when it pauses again at another human step. A step is decided once: a
+    second decision is refused, naming who decided and when.
+
+    Examples:
+
+      lifeos runs approve 3f2a9c confirm-plan
+
+      lifeos runs approve 3f2a9c confirm-plan --by ana --note "looks right"
+    """
+    _decide(True, record_id, step, by, note, clock, allow_upgrade, json_output, ledger)
+
+
+@runs_app.command("reject")
+@reports_errors
+def reject_run(record_id: RunArgument, step: StepArgument, by: ByOption = None, note: NoteOption = None,
+               clock: DecisionClockOption = None, allow_upgrade: AllowUpgradeOption = False,
+               json_output: DecisionJsonOption = False, ledger: LedgerOption = None) -> None:
+    """Reject the human step a run waits at: the run ends there, failed (exit 1).
+
+    Example: lifeos runs reject 3f2a9c confirm-plan --note "wrong priorities"
+    """
+    _decide(False, record_id, step, by, note, clock, allow_upgrade, json_output, ledger)
 
 
 def register(app: typer.Typer) -> None:

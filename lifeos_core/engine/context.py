@@ -20,6 +20,7 @@ from ..errors import WorkflowInputError
 from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping
 from ..values.frozen import Frozen
 from ..values.snapshot import Snapshot
+from .decisions import Decision, decisions_of
 
 MAX_STATE_BYTES = 16 * 1024 * 1024
 """The largest state a run may hold, in bytes of canonical JSON (16 MiB)."""
@@ -29,32 +30,33 @@ class ExecutionContext(Frozen):
     """The inputs of a run besides the workflow.
 
     ``initial_state`` is the state the first step sees; ``approvals`` maps
-    human step ids to a decision (``True`` approves, ``False`` rejects; a
-    human step without one is recorded as awaiting attestation); ``clock`` is
-    the run's only source of time; ``max_state_bytes`` bounds the state
-    (canonical JSON) before and after every step, and may be set below
-    :data:`MAX_STATE_BYTES`, never above.
+    human step ids to a decision: ``True`` approves, ``False`` rejects, and a
+    :class:`~lifeos_core.engine.decisions.Decision` also says who decided,
+    when and why (recorded in the receipt). A human step without a decision is
+    recorded as awaiting attestation and the run goes on, unless
+    ``pause_at_undecided``: then the run *pauses* there, nothing after it
+    runs, and the result can be resumed with a decision
+    (:meth:`~lifeos_core.engine.orchestrator.Orchestrator.resume_workflow`).
+    ``clock`` is the run's only source of time; ``max_state_bytes`` bounds
+    the state (canonical JSON) before and after every step, and may be set
+    below :data:`MAX_STATE_BYTES`, never above.
 
     The initial state is encoded once, here (see :class:`Snapshot`); reading
     ``initial_state`` gives a read-only copy of it.
     """
 
-    __slots__ = _fields = ("snapshot", "approvals", "clock", "max_state_bytes")
+    __slots__ = _fields = ("snapshot", "decisions", "clock", "max_state_bytes", "pause_at_undecided")
 
     def __init__(
         self,
         initial_state: Mapping[str, Any] | Snapshot | None = None,
-        approvals: Mapping[str, bool] | None = None,
+        approvals: Mapping[str, bool | Decision] | None = None,
         clock: Clock | None = None,
         max_state_bytes: int = MAX_STATE_BYTES,
+        pause_at_undecided: bool = False,
     ) -> None:
         snapshot = Snapshot.of({} if initial_state is None else initial_state, "initial state")
-        approvals = freeze_mapping(approvals, "approvals")
-        for step_id, decision in approvals.items():
-            if not isinstance(decision, bool):
-                raise WorkflowInputError(
-                    f"approval for step {step_id!r} must be true (approve) or false (reject), got {decision!r}"
-                )
+        decisions = decisions_of(approvals)
         clock = LOGICAL_CLOCK if clock is None else clock
         if type(clock) is not FixedClock and not is_clock(clock):
             raise WorkflowInputError(f"clock must have a now() method, got {type(clock).__name__}")
@@ -63,7 +65,15 @@ class ExecutionContext(Frozen):
             raise WorkflowInputError(
                 f"max_state_bytes must be a whole number from 1 to {MAX_STATE_BYTES} (16 MiB), got {max_state_bytes!r}"
             )
-        self._set(snapshot=snapshot, approvals=approvals, clock=clock, max_state_bytes=max_state_bytes)
+        if not isinstance(pause_at_undecided, bool):
+            raise WorkflowInputError(f"pause_at_undecided must be true or false, got {pause_at_undecided!r}")
+        self._set(snapshot=snapshot, decisions=decisions, clock=clock, max_state_bytes=max_state_bytes,
+                  pause_at_undecided=pause_at_undecided)
+
+    @property
+    def approvals(self) -> FrozenMap:
+        """The decisions as the seed has them: step id to ``True`` (approved) or ``False``."""
+        return FrozenMap._trusted({step_id: decision.approved for step_id, decision in self.decisions.items()})
 
     @property
     def initial_state(self) -> FrozenMap:
@@ -75,8 +85,9 @@ class ExecutionContext(Frozen):
         return self  # immutable: a copy would be the same thing
 
     def __repr__(self) -> str:
-        return (f"ExecutionContext(initial_state={self.snapshot!r}, approvals={dict(self.approvals)!r}, "
-                f"clock={self.clock!r}, max_state_bytes={self.max_state_bytes})")
+        return (f"ExecutionContext(initial_state={self.snapshot!r}, approvals={dict(self.decisions)!r}, "
+                f"clock={self.clock!r}, max_state_bytes={self.max_state_bytes}, "
+                f"pause_at_undecided={self.pause_at_undecided})")
 
 
 class StepContext(Frozen):

@@ -19,10 +19,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from .context import ExecutionContext, StepContext
+from .decisions import Decision
 from ..errors import AntiFailureViolation, EnvelopeViolation, WorkflowInputError
 from .steps import Run, refuse_deep_nesting
 from .result import OrchestrationResult
 from .workflow import HUMAN, STEP_KINDS, WorkflowDefinition
+from ..values.clock import FixedClock
 
 Operation = Callable[[dict, dict, StepContext], Mapping[str, Any]]
 
@@ -86,9 +88,77 @@ class Orchestrator:
         if workflow.limits_problem:
             raise AntiFailureViolation(workflow.limits_problem)
         operations = self._operations_of(workflow)
-        _check_approvals(workflow, context.approvals)
+        _check_approvals(workflow, context.decisions)
         refuse_deep_nesting(workflow.id)
         return Run(workflow, context, operations, verify=verify).execute()
+
+    def resume_workflow(
+        self,
+        workflow: WorkflowDefinition,
+        paused: OrchestrationResult,
+        approvals: Mapping[str, bool | Decision] | None = None,
+        *,
+        clock: Any = None,
+        pause_at_undecided: bool = True,
+        verify: bool = False,
+        max_state_bytes: int | None = None,
+    ) -> OrchestrationResult:
+        """Go on with ``paused``, a run of ``workflow`` that paused at a human
+        step, given decisions on that step (and on later ones, if known).
+
+        Nothing that ran before the pause runs again: the run continues from
+        the waiting step with the recorded state, lineage and receipt, with the
+        run's own start time and random seeds. So the result equals that of one
+        uninterrupted run given the same decisions (and the same clock: by
+        default a fixed clock at the paused run's start time). Decisions for
+        later human steps are given here too (a paused result keeps only the
+        decisions of the steps it reached). It pauses again at a later
+        undecided human step unless ``pause_at_undecided`` is false.
+
+        Raises :class:`WorkflowInputError` when ``paused`` did not pause, was
+        not a run of ``workflow``, or when a decision is given for a step that
+        was decided already.
+        """
+        if not isinstance(workflow, WorkflowDefinition):
+            raise WorkflowInputError(f"resume_workflow needs a WorkflowDefinition, got {type(workflow).__name__}")
+        if not isinstance(paused, OrchestrationResult):
+            raise WorkflowInputError(f"resume_workflow needs the paused OrchestrationResult, got "
+                                     f"{type(paused).__name__}")
+        receipt = paused.receipt
+        waiting = receipt.get("paused_at")
+        if waiting is None:
+            raise WorkflowInputError(f"the run of {paused.id!r} did not pause (it {paused.status}); "
+                                     "only a paused run can be resumed")
+        if receipt.get("workflow_hash") != workflow.hash():
+            raise WorkflowInputError(
+                f"the paused run ran workflow {receipt.get('workflow_id')!r} with hash "
+                f"{str(receipt.get('workflow_hash'))[:12]}, not this one ({workflow.id!r}, {workflow.hash()[:12]}); "
+                "resume it with the workflow it ran")
+        executed = paused.executed_steps
+        lineage = paused.lineage
+        planned = [step.id for step in workflow.steps]
+        if (not executed or executed[-1].id != waiting or not lineage or lineage[-1]["step_id"] != waiting
+                or [step.id for step in executed] != planned[:len(executed)] or paused.success
+                or paused.failed_step_id is not None or lineage[-1]["input_hash"] != paused._values[3].digest):
+            raise WorkflowInputError(f"the paused run of {paused.id!r} is not consistent: its steps "
+                                     f"{[step.id for step in executed]} do not end at the step it waits at "
+                                     f"({waiting!r}) as workflow {workflow.id!r} runs them")
+        decided = {entry["id"]: entry for entry in receipt["human_steps"]
+                   if entry.get("status") in ("approved", "rejected")}
+        context = ExecutionContext(paused._values[3], approvals,
+                                   FixedClock(receipt["start_time"]) if clock is None else clock,
+                                   **({} if max_state_bytes is None else {"max_state_bytes": max_state_bytes}),
+                                   pause_at_undecided=pause_at_undecided)
+        for step_id in context.decisions:
+            if step_id in decided:
+                entry = decided[step_id]
+                who = f" by {entry['by']} at {entry['at']}" if entry.get("by") else ""
+                raise WorkflowInputError(f"step {step_id!r} was {entry['status']}{who} already; "
+                                         "a human step is decided once")
+        _check_approvals(workflow, context.decisions)
+        operations = self._operations_of(workflow)
+        refuse_deep_nesting(workflow.id)
+        return Run(workflow, context, operations, verify=verify).resuming(paused).execute()
 
     def _operations_of(self, workflow: WorkflowDefinition) -> dict[str, Operation]:
         """Check every step against the envelope and find its operation."""
@@ -116,7 +186,7 @@ class Orchestrator:
         return found
 
 
-def _check_approvals(workflow: WorkflowDefinition, approvals: Mapping[str, bool]) -> None:
+def _check_approvals(workflow: WorkflowDefinition, approvals: Mapping[str, Any]) -> None:
     """A decision for a step that is not a human step is almost surely a typo."""
     if not approvals:
         return

@@ -100,6 +100,50 @@ class OrchestrationResult(Frozen):
         return self._values[5]
 
     @property
+    def paused_at(self) -> str | None:
+        """The human step a paused run waits at (``None`` when the run did not pause)."""
+        if self._own is not None:
+            return self._own[1].get("paused_at")
+        return self.receipt.get("paused_at")
+
+    @property
+    def status(self) -> str:
+        """``"succeeded"``, ``"failed"``, or ``"paused"``: the run stopped at an
+        undecided human step and can be resumed (``success`` is then false:
+        the run has not succeeded yet)."""
+        if self.success:
+            return "succeeded"
+        return "paused" if self.paused_at is not None else "failed"
+
+    def final_state_json(self) -> str:
+        """The final state as JSON text exactly as the engine holds it: unlike
+        canonical JSON, it keeps a whole-number float a float (``2.0``), so a
+        paused run read back from it resumes on the very values it paused with."""
+        return self._values[3].stored().decode("utf-8")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "OrchestrationResult":
+        """The result whose :meth:`to_dict` is ``data`` (e.g. read back from a
+        ledger record), checked as any result is; a paused one can be resumed
+        (give ``final_state`` as read from :meth:`final_state_json` to keep
+        its number types exact)."""
+        from ..errors import WorkflowInputError
+
+        if not isinstance(data, Mapping):
+            raise WorkflowInputError(f"a result is a JSON object, got {type(data).__name__}")
+        missing = [key for key in ResultView._KEYS if key not in data]
+        if missing:
+            raise WorkflowInputError(f"a result needs {', '.join(map(repr, missing))}")
+        steps = data["executed_steps"]
+        try:
+            executed = [StepSpec(step["id"], step["kind"], step.get("payload")) for step in steps]
+        except (TypeError, KeyError, AttributeError):
+            raise WorkflowInputError("a result's 'executed_steps' must be a list of {id, kind, payload} "
+                                     "objects") from None
+        return cls(data["id"], data["success"], executed, data["final_state"], data["failed_step_id"],
+                   data["error_message"], data["lineage"], data["receipt"])
+
+    @property
     def lineage(self) -> list[dict[str, Any]]:
         return orjson.loads(self._lineage_and_receipt()[0])
 
@@ -165,7 +209,8 @@ class OrchestrationResult(Frozen):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        state = "success" if self.success else f"failed at {self.failed_step_id!r}"
+        state = ("success" if self.success else f"paused at {self.paused_at!r}" if self.paused_at is not None
+                 else f"failed at {self.failed_step_id!r}")
         return f"<OrchestrationResult {self.id!r} {state}, {len(self._values[2])} step(s)>"
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ..values.clock import FixedClock, clock_text
 from .context import ExecutionContext, StepContext
+from .decisions import Decision, decision_of_entry, receipt_entry
 from ..errors import EnvelopeViolation, NotJSONError, StepFailed
 from .guard import EnvelopeBreach, enclosing_steps, guarded, inside_step
 from .operations import noop
@@ -26,6 +27,7 @@ from .workflow import HUMAN, StepSpec, WorkflowDefinition
 APPROVED = "approved"
 REJECTED = "rejected"
 AWAITING = "awaiting_attestation"
+PAUSED = "paused"  # the run's status when it stopped at an undecided human step
 NOT_REACHED = "not_reached"
 COMPLETED = "completed"
 FAILED = "failed"
@@ -71,7 +73,14 @@ class _Outcome:
 
 
 class Run:
-    """One run in progress; built and executed once by the Orchestrator."""
+    """One run in progress; built and executed once by the Orchestrator.
+
+    A run that pauses (see :class:`ExecutionContext`'s ``pause_at_undecided``)
+    ends with a result that holds everything needed to go on: the state so
+    far, the lineage and the receipt up to the waiting step. :meth:`resuming`
+    rebuilds the run from such a result, so :meth:`execute` continues at the
+    waiting step and no step before it runs again.
+    """
 
     def __init__(
         self,
@@ -91,11 +100,36 @@ class Run:
         self.executed: list[StepSpec] = []
         self.lineage: list[dict[str, Any]] = []
         self.human_status: dict[str, str] = {step.id: NOT_REACHED for step in workflow.human_steps}
+        self.decisions: dict[str, Decision] = dict(context.decisions)
         self.failed_step_id: str | None = None
         self.error_message: str | None = None
         self.violation: dict[str, str] | None = None
+        self.paused_at: str | None = None
+        self.first_step = 0
+        self.started: tuple[str, str] | None = None  # (start time, initial state hash) of a resumed run
         params = workflow.metadata.get("resolved_params")
         self.params: FrozenMap = params if isinstance(params, FrozenMap) else FrozenMap()
+
+    def resuming(self, paused: OrchestrationResult) -> "Run":
+        """Take up ``paused`` (a result of this workflow that paused) where it stopped."""
+        receipt = paused.receipt
+        waiting = receipt["paused_at"]
+        self.first_step = [step.id for step in self.workflow.steps].index(waiting)
+        self.executed = list(paused._values[2][:-1])  # the waiting step is run (decided) again
+        self.lineage = paused.lineage[:-1]
+        self.state = paused._values[3]
+        self.state_hash = self.state.digest
+        self.started = (receipt["start_time"], receipt["initial_state_hash"])
+        earlier = {}
+        for entry in receipt["human_steps"]:
+            if entry["id"] == waiting:
+                continue
+            self.human_status[entry["id"]] = entry["status"]
+            decision = decision_of_entry(entry)
+            if decision is not None:
+                earlier[entry["id"]] = decision
+        self.decisions = {**earlier, **self.decisions}
+        return self
 
     def _check_size(self, size: int, what: str) -> None:
         if size > self.context.max_state_bytes:
@@ -107,22 +141,26 @@ class Run:
 
     def execute(self) -> OrchestrationResult:
         clock = self.context.clock
-        start_time = clock.text() if type(clock) is FixedClock else clock_text(clock)
-        initial_hash = self.state_hash
+        if self.started is None:
+            start_time = clock.text() if type(clock) is FixedClock else clock_text(clock)
+            initial_hash = self.state_hash
+        else:
+            start_time, initial_hash = self.started
         workflow_hash = self.workflow.hash()
         self.inputs = f"{workflow_hash}:{initial_hash}:{start_time}"  # what seeds each step's random
-        for step in self.workflow.steps:
+        for step in self.workflow.steps[self.first_step:]:
             self.executed.append(step)
             finished = self._human(step) if step.kind == HUMAN else self._runtime(step)
             if not finished:
                 break
         end_time = start_time if type(clock) is FixedClock else clock_text(clock)
-        success = self.failed_step_id is None
+        success = self.failed_step_id is None and self.paused_at is None
         receipt = {
             "workflow_id": self.workflow.id,
             "workflow_hash": workflow_hash,
             "steps": [step.id for step in self.executed],
-            "human_steps": [{"id": step_id, "status": status} for step_id, status in self.human_status.items()],
+            "human_steps": [receipt_entry(step_id, status, self.decisions.get(step_id))
+                            for step_id, status in self.human_status.items()],
             "start_time": start_time,
             "end_time": end_time,
             "initial_state_hash": initial_hash,
@@ -131,6 +169,8 @@ class Run:
             "failed_step_id": self.failed_step_id,
             "violation": self.violation,
         }
+        if self.paused_at is not None:
+            receipt["paused_at"] = self.paused_at  # only in paused results: other receipts keep their hashes
         return OrchestrationResult._of_run(self.workflow.id, success, tuple(self.executed), self.state,
                                            self.failed_step_id, self.error_message, self.lineage, receipt)
 
@@ -160,12 +200,15 @@ class Run:
     # --- human steps -------------------------------------------------------------------
 
     def _human(self, step: StepSpec) -> bool:
-        decision = self.context.approvals.get(step.id)
-        status = AWAITING if decision is None else APPROVED if decision else REJECTED
+        decision = self.decisions.get(step.id)
+        status = AWAITING if decision is None else decision.status
         self.human_status[step.id] = status
         self._record(step, status, self.state_hash)
         if status == REJECTED:
             return self._fail(step, f"step {step.id!r} was rejected at human attestation")
+        if status == AWAITING and self.context.pause_at_undecided:
+            self.paused_at = step.id
+            return False
         return True
 
     # --- runtime steps -----------------------------------------------------------------

@@ -57,10 +57,18 @@ def call_problem(call: Any, registry: Any = None) -> str | None:
     from ..missions import plan_mission
 
     try:
-        plan_mission(call.name, call.params, strict=True, registry=registry)
+        workflow = plan_mission(call.name, call.params, strict=True, registry=registry)
     except LifeosError as exc:
         message = str(exc)  # it names the mission itself, unless it is about something else
         return message if f"mission {call.name!r}" in message else f"(mission {call.name!r}) {message}"
+    human = [step.id for step in workflow.human_steps]
+    for step_id in call.approvals or {}:
+        if step_id not in human:
+            return (f"mission {call.name!r} has no human step {step_id!r} to decide"
+                    f"{did_you_mean(step_id, human)} (its human steps: {', '.join(human) or 'none'})")
+    if call.expect_pause is not None and call.expect_pause not in human:
+        return (f"mission {call.name!r} cannot pause at {call.expect_pause!r}: it is not one of its human steps"
+                f"{did_you_mean(call.expect_pause, human)} (its human steps: {', '.join(human) or 'none'})")
     return None
 
 

@@ -10,6 +10,7 @@ The config format mirrors the Python definitions::
         missions:
           - {name: daily_loop, params: {capacity_minutes: 120}}
           - {name: echo, alias: second_echo, approvals: {}}   # alias/approvals optional
+          - {name: daily_loop, alias: unconfirmed, expect_pause: confirm-plan}
         expectations:                       # optional, inline: scenario implied
           - {mission_name: daily_loop, path: success, op: eq, expected: true}
     expectations:                           # optional, or in a separate file
@@ -41,7 +42,7 @@ from .testrun import TestRunResult, run_test_run
 
 PLAN_FIELDS = ("suite_name", "scenarios", "expectations")
 SCENARIO_FIELDS = ("scenario_name", "initial_state", "clock", "missions", "expectations")
-CALL_FIELDS = ("name", "params", "alias", "approvals")
+CALL_FIELDS = ("name", "params", "alias", "approvals", "expect_pause")
 EXPECTATION_FIELDS = ("id", "scenario_name", "mission_name", "path", "op", "expected")
 EXPECTATIONS_FILE_FIELDS = ("expectations",)
 EDITOR_FIELDS = ("$schema",)
@@ -161,7 +162,8 @@ class _Reader:
         if config is None:
             return _BAD
         return self.build(where, MissionCall, name=self.field(config, "name", where), params=config.get("params"),
-                          alias=config.get("alias"), approvals=config.get("approvals"))
+                          alias=config.get("alias"), approvals=config.get("approvals"),
+                          expect_pause=config.get("expect_pause"))
 
     def scenario(self, config: Any, where: str, position: int) -> Any:
         config = self.mapping(config, where, "a scenario", SCENARIO_FIELDS)
@@ -225,6 +227,29 @@ class _Reader:
             self.parts.expectations.append((self.label(where), built))
         return built
 
+    def pause_expectations(self, scenario: Any, where: str) -> list[tuple[str, Any]]:
+        """The expectation each ``expect_pause`` of a scenario's missions implies:
+        the run's receipt says it paused at that step (id ``KEY-pauses-at-STEP``)."""
+        name = scenario.get("scenario_name") if isinstance(scenario, Mapping) else None
+        missions = scenario.get("missions") if isinstance(scenario, Mapping) else None
+        if not isinstance(name, str) or not name or not isinstance(missions, (list, tuple)):
+            return []
+        located = []
+        for index, call in enumerate(missions):
+            if not isinstance(call, Mapping) or not isinstance(call.get("expect_pause"), str):
+                continue
+            key = call.get("alias") or call.get("name")
+            if not isinstance(key, str) or not key or not call["expect_pause"]:
+                continue
+            call_where = child(child(child(where, "missions"), index), "expect_pause")
+            built = self.build(call_where, MissionExpectation, id=f"{key}-pauses-at-{call['expect_pause']}",
+                               scenario_name=name, mission_name=key, path="receipt.paused_at", op="eq",
+                               expected=call["expect_pause"])
+            if built is not _BAD:
+                self.parts.expectations.append((self.label(call_where), built))
+                located.append((call_where, built))
+        return located
+
     def listed_expectations(self, config: Any, where: str = "") -> list[tuple[str, Any]]:
         """The expectations of an expectations config (``{"expectations": [...]}``), located."""
         config = self.mapping(config, where, "the expectations config", EXPECTATIONS_FILE_FIELDS)
@@ -253,6 +278,8 @@ class _Reader:
             for position, item in enumerate(inline):
                 item_where = child(child(where, "expectations"), position)
                 located.append((item_where, self.expectation(item, item_where, name, position)))
+        for index, scenario in enumerate(scenarios if isinstance(scenarios, (list, tuple)) else ()):
+            located.extend(self.pause_expectations(scenario, child("scenarios", index)))
         top = self.items(config, "expectations", "", default=None)
         for index, item in enumerate(top if top is not _BAD and top is not None else ()):
             where = child("expectations", index)

@@ -19,6 +19,11 @@ files next to the tests are collected like test modules:
   expectations warns that it tests nothing; a failing expectation is
   reported as expected against actual, never as a traceback.
 
+A mission whose run paused at a human step (a call with ``expect_pause``)
+did not finish: the items judging it are reported as their own outcome,
+``PAUSED`` (``P`` in the progress line, "N paused" in the summary) when
+they hold, and as failures that say where the run waits when they do not.
+
 ``--lifeos-verify`` runs every runtime step twice and fails a mission whose
 two runs differ; ``--lifeos-no-plans`` turns plan collection off (as does
 ``-p no:lifeos-plans``). With pytest-xdist, ``--dist loadfile`` keeps each
@@ -179,6 +184,7 @@ class ScenarioNode(pytest.Collector):
         super().__init__(**kwargs)
         self.expectation_ids = expectation_ids
         self._outcome: tuple[Mapping[str, ExpectationResult] | None, BaseException | None] | None = None
+        self.paused: dict[str, str] = {}  # mission key -> the human step its run waits at
 
     def collect(self) -> Iterator[ExpectationItem]:
         for expectation_id in self.expectation_ids:
@@ -208,6 +214,10 @@ class ScenarioNode(pytest.Collector):
                                      SuiteExpectationsDefinition(list(expectations.values())),
                                      verify=self.config.getoption("lifeos_verify"))
                 self._outcome = (execution.result.expectations_result.expectation_results, None)
+                scenario = execution.result.suite_result.scenario_results.get(definition.scenario_name)
+                for key, result in (scenario.mission_results.items() if scenario is not None else ()):
+                    if result.paused_at is not None:
+                        self.paused[key] = result.paused_at
             except Exception as exc:  # kept, so the scenario is not run again for each of its items
                 self._outcome = (None, exc)
         verdicts, error = self._outcome
@@ -229,6 +239,9 @@ class ExpectationItem(pytest.Item):
 
     def runtest(self) -> None:
         result = self.parent.judge(self.name)  # type: ignore[union-attr]
+        waiting = self.parent.paused.get(self.expectation.mission_name)  # type: ignore[union-attr]
+        if waiting is not None:
+            self.user_properties.append((PAUSED_PROPERTY, waiting))
         if not result.passed:
             raise ExpectationFailed(result)
 
@@ -240,13 +253,33 @@ class ExpectationItem(pytest.Item):
         from ..errors import LifeosError
 
         if isinstance(excinfo.value, ExpectationFailed):
-            return _describe_failure(self.expectation, excinfo.value.result)
+            waiting = self.parent.paused.get(self.expectation.mission_name)  # type: ignore[union-attr]
+            return describe_pause(_describe_failure(self.expectation, excinfo.value.result), waiting)
         if isinstance(excinfo.value, LifeosError):
             return f"scenario {self.parent.name!r} could not run: {excinfo.value}"  # type: ignore[union-attr]
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, None, f"{self.parent.name}::{self.name}"  # type: ignore[union-attr]
+
+
+PAUSED_PROPERTY = "lifeos_paused_at"
+"""The user property naming the human step an item's mission run waits at
+(it travels with the report, to xdist's controller and into JUnit XML)."""
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """A judged mission that paused is reported as such, not as a silent pass."""
+    if report.when != "call":
+        return None
+    waiting = next((value for name, value in getattr(report, "user_properties", ()) if name == PAUSED_PROPERTY), None)
+    if waiting is None:
+        return None
+    if report.passed:
+        return "paused", "P", f"PAUSED at {waiting}"
+    if report.failed:
+        return "failed", "F", f"FAILED (paused at {waiting})"
+    return None
 
 
 def _describe_failure(expectation: MissionExpectation, result: ExpectationResult) -> str:
@@ -264,3 +297,8 @@ def _describe_failure(expectation: MissionExpectation, result: ExpectationResult
     if "mission_error" in details:
         lines.append(f"  mission {expectation.mission_name} failed: {details['mission_error']}")
     return "\n".join(lines)
+
+
+def describe_pause(lines: str, waiting: str | None) -> str:
+    """A failure report, plus where the mission's run waits, when it paused."""
+    return lines if waiting is None else f"{lines}\n  the run paused at human step {waiting!r} (it did not finish)"

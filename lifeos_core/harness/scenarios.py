@@ -43,12 +43,16 @@ class MissionCall(Frozen):
     ``alias`` names the result when a scenario runs the same mission more than
     once (results are keyed by ``alias or name``). ``approvals`` decides the
     mission's human steps, as in :class:`~lifeos_core.ExecutionContext`.
+    ``expect_pause`` names the human step the run is expected to wait at: the
+    mission then runs as the command line runs it, pausing at the first human
+    step nobody decided, and a plan file adds an expectation that it paused
+    there (``receipt.paused_at``).
     """
 
-    __slots__ = _fields = ("name", "params", "alias", "approvals")
+    __slots__ = _fields = ("name", "params", "alias", "approvals", "expect_pause")
 
     def __init__(self, name: str, params: Mapping[str, Any] | None = None, alias: str | None = None,
-                 approvals: Mapping[str, bool] | None = None) -> None:
+                 approvals: Mapping[str, bool] | None = None, expect_pause: str | None = None) -> None:
         require_text(name, "Field 'name'", DefinitionError, "name")
         if alias is not None:
             require_text(alias, f"Field 'alias' of mission {name!r}", DefinitionError, "alias")
@@ -57,8 +61,13 @@ class MissionCall(Frozen):
             if not isinstance(decision, bool):
                 raise DefinitionError(f"a decision must be true (approve) or false (reject), got {decision!r}",
                                       f"approvals.{step}")
+        if expect_pause is not None:
+            require_text(expect_pause, f"Field 'expect_pause' of mission {name!r}", DefinitionError, "expect_pause")
+            if approvals is not None and expect_pause in approvals:
+                raise DefinitionError(f"mission {name!r} decides step {expect_pause!r} in its approvals, so it "
+                                      "cannot pause there; drop one of the two", "expect_pause")
         self._set(name=name, params=optional_mapping(params, "params", f"params of mission {name!r}"),
-                  alias=alias, approvals=approvals)
+                  alias=alias, approvals=approvals, expect_pause=expect_pause)
 
     @property
     def key(self) -> str:
@@ -179,9 +188,10 @@ def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioR
     return run_scenario_parts(defn.scenario_name, defn.snapshot, defn.clock, scenario_calls(defn), verify)
 
 
-def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any]]:
-    """The missions of ``defn`` as ``(key, mission name, params, approvals)``."""
-    return [(call.key, call.name, call.params, call.approvals) for call in defn.missions]
+def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any, bool]]:
+    """The missions of ``defn`` as ``(key, mission name, params, approvals, pause at undecided steps)``."""
+    return [(call.key, call.name, call.params, call.approvals, call.expect_pause is not None)
+            for call in defn.missions]
 
 
 def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any] | Snapshot, clock: str | None,
@@ -190,10 +200,11 @@ def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any] | Sn
     them: checked where the plan was read, then sent as JSON)."""
     run_clock = FixedClock(clock) if clock is not None else LOGICAL_CLOCK
     results: dict[str, OrchestrationResult] = {}
-    for key, name, params, approvals in calls:
+    for key, name, params, approvals, pause in calls:
         # Every mission reads the same initial state, which no run changes:
         # the engine keeps its own encoded copy, and operations get fresh ones.
-        results[key] = run_mission(name, params, initial_state, approvals=approvals, clock=run_clock, verify=verify)
+        results[key] = run_mission(name, params, initial_state, approvals=approvals, clock=run_clock, verify=verify,
+                                   pause_at_undecided=pause)
     return ScenarioResult(
         scenario_name=scenario_name,
         mission_results=results,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..engine.decisions import decisions_of
 from ..missions import plan_mission, versions_used
 from .records import MISSION_RUN, TEST_RUN, LedgerRecord
 from .store import Ledger
@@ -21,22 +22,60 @@ def record_mission_run(
     mission: str,
     params: Mapping[str, Any],
     initial_state: Mapping[str, Any],
-    approvals: Mapping[str, bool],
+    approvals: Mapping[str, Any],
     clock: str,
     verify: bool,
     workflow: Any,
     result: Any,
+    pause: bool = False,
+    started_by: str | None = None,
 ) -> LedgerRecord:
-    """Record one mission run (``result`` is its OrchestrationResult, ``workflow`` what it ran)."""
+    """Record one mission run (``result`` is its OrchestrationResult, ``workflow`` what it ran).
+
+    ``approvals`` are its decisions (bools or :class:`~lifeos_core.engine.decisions.Decision`);
+    a run made with ``pause`` (as the command line makes them) is replayed so,
+    and one that paused is recorded with everything needed to resume it: its
+    inputs, its versions, and its result (the state so far, the receipt and
+    lineage up to the waiting step). ``started_by`` names who started it.
+    """
+    inputs = mission_inputs(mission, params, initial_state, approvals, clock, verify, pause)
+    extra: dict[str, Any] = {"status": result.status, **paused_state(result)}
+    if started_by is not None:
+        extra["started_by"] = started_by
     return ledger.append(
         MISSION_RUN,
         mission,
-        inputs={"mission": mission, "params": dict(params), "initial_state": dict(initial_state),
-                "approvals": dict(approvals), "clock": clock, "verify": verify},
+        inputs=inputs,
         versions=versions_used([workflow]),
         result=result.to_dict(),
         success=result.success,
+        extra=extra,
     )
+
+
+def paused_state(result: Any) -> dict[str, str]:
+    """For a paused result, its state as the engine holds it (``paused_state``:
+    canonical JSON would turn ``2.0`` into ``2``), which resuming starts from."""
+    return {"paused_state": result.final_state_json()} if result.status == "paused" else {}
+
+
+def mission_inputs(mission: str, params: Mapping[str, Any], initial_state: Mapping[str, Any],
+                   approvals: Mapping[str, Any], clock: str, verify: bool, pause: bool) -> dict[str, Any]:
+    """A mission run's recorded inputs: what a replay runs it again from.
+    ``approvals`` holds each decision as true/false; ``decisions`` the
+    attested ones whole (who, when, note)."""
+    decided = decisions_of(approvals)
+    inputs: dict[str, Any] = {
+        "mission": mission, "params": dict(params), "initial_state": dict(initial_state),
+        "approvals": {step: decision.approved for step, decision in decided.items()},
+        "clock": clock, "verify": verify,
+    }
+    attested = {step: decision.to_dict() for step, decision in decided.items() if decision.attested}
+    if attested:
+        inputs["decisions"] = attested
+    if pause:
+        inputs["pause"] = True
+    return inputs
 
 
 def recorded_test_result(execution: Any) -> dict[str, Any]:

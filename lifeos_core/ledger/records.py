@@ -47,13 +47,24 @@ _INPUT_FIELDS: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tu
     MISSION_RUN: (
         (("mission", ("string",)), ("params", ("object",)), ("initial_state", ("object",)),
          ("approvals", ("object",)), ("clock", ("string",))),
-        (("verify", ("boolean",)),),
+        (("verify", ("boolean",)), ("decisions", ("object",)), ("pause", ("boolean",))),
     ),
     TEST_RUN: (
         (("plan", ("object",)), ("expectations", ("object", "null"))),
         (("source", ("string", "null")), ("fail_fast", ("boolean",)), ("verify", ("boolean",))),
     ),
 }
+# Optional fields of a run that paused, resumed, or names who started it.
+_RUN_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("status", ("string",)),
+    ("resumes", ("string",)),
+    ("decision", ("object",)),
+    ("started_by", ("string",)),
+    ("allow_upgrade", ("boolean",)),
+    ("paused_state", ("string",)),
+)
+PAUSED = "paused"
+STATUSES = ("succeeded", "failed", PAUSED)
 _ARTICLES = {"object": "an object", "array": "an array", "integer": "an integer"}
 
 
@@ -120,6 +131,20 @@ def record_problem(body: Any) -> str | None:
         return f"its format is {body['format']!r}, which this lifeos does not read (upgrade lifeos-core)"
     if "executor" in body and not isinstance(body["executor"], Mapping):
         return f"its 'executor' is {_a(_json_type(body['executor']))}, not an object"
+    for key, kinds in _RUN_FIELDS:
+        if key in body:
+            problem = _field_problem(body, key, kinds, "its")
+            if problem:
+                return problem
+    status = body.get("status")
+    if status is not None and (status not in STATUSES or (status == "succeeded") != body["success"]):
+        return f"its status {status!r} is not one of {', '.join(STATUSES)}, or disagrees with its success"
+    if status == PAUSED and not isinstance(body["result"].get("receipt"), Mapping):
+        return "it is paused, but its result has no receipt saying where"
+    decision = body.get("decision")
+    if decision is not None and not (isinstance(decision.get("step"), str)
+                                     and isinstance(decision.get("approved"), bool)):
+        return "its 'decision' lacks the step (text) or whether it was approved (true or false)"
     plugins = body["versions"].get("plugins", [])
     if not isinstance(plugins, (list, tuple)) or not all(
             isinstance(plugin, Mapping) and isinstance(plugin.get("distribution"), str)
@@ -151,6 +176,21 @@ class LedgerRecord(Frozen):
     @property
     def recorded_at(self) -> str:
         return self.body["recorded_at"]
+
+    @property
+    def status(self) -> str:
+        """``succeeded``, ``failed`` or ``paused`` (records from before pauses: by ``success``)."""
+        status = self.body.get("status")
+        if isinstance(status, str):
+            return status
+        return "succeeded" if self.success else "failed"
+
+    @property
+    def paused_at(self) -> str | None:
+        """The human step a paused run waits at."""
+        if self.status != PAUSED:
+            return None
+        return self.body["result"]["receipt"].get("paused_at")
 
 
 class ExpectedHead(Frozen):

@@ -86,8 +86,9 @@ def _replay_mission(inputs: Mapping[str, Any], record_id: str) -> dict[str, Any]
         raise
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise _unusable(record_id, exc) from None
-    return run_planned(workflow, inputs["initial_state"], approvals=inputs["approvals"], clock=clock,
-                       verify=inputs.get("verify", False)).to_dict()
+    approvals = {**inputs["approvals"], **inputs.get("decisions", {})}
+    return run_planned(workflow, inputs["initial_state"], approvals=approvals, clock=clock,
+                       verify=inputs.get("verify", False), pause_at_undecided=inputs.get("pause", False)).to_dict()
 
 
 def _replay_test(inputs: Mapping[str, Any], record_id: str) -> dict[str, Any]:

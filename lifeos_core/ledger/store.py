@@ -110,7 +110,15 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX records_by_name ON records (name, seq)",
         "CREATE INDEX records_by_success ON records (success, seq)",
     ),
+    (  # version 3: paused runs, and the one record that resumes each (a human step is decided once)
+        "ALTER TABLE records ADD COLUMN status TEXT",
+        "ALTER TABLE records ADD COLUMN resumes TEXT",
+        "CREATE UNIQUE INDEX records_by_resumed ON records (resumes) WHERE resumes IS NOT NULL",
+        "CREATE INDEX records_paused ON records (seq) WHERE status = 'paused'",
+    ),
 )
+RUN_COLUMNS_SINCE = 3
+"""The schema version that added the ``status`` and ``resumes`` columns."""
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
@@ -146,10 +154,20 @@ def _read_body(raw: bytes | None) -> tuple[Any, str | None]:
 # Every stored column is read as typeof() and bytes, so that a column of an
 # unexpected type, or text that is not UTF-8, reaches the checks instead of
 # failing the whole query (sqlite3 decodes TEXT as UTF-8 and raises otherwise).
-_CHECKED_COLUMNS = ("id", "kind", "name", "success", "recorded_at", "body")
-_VERIFY_QUERY = ("SELECT seq, " + ", ".join(f"typeof({c}), CAST({c} AS BLOB)" for c in _CHECKED_COLUMNS)
-                 + " FROM records ORDER BY seq")
+_CHECKED_COLUMNS = ("id", "kind", "name", "success", "recorded_at", "status", "resumes", "body")
 _RECORD_COLUMNS = "seq, CAST(id AS BLOB), CAST(body AS BLOB)"
+
+
+def _verify_query(schema_version: int) -> str:
+    """Every record's columns, by type and bytes; ``status`` and ``resumes`` read
+    as null from a ledger older than the columns (read as it is, never migrated)."""
+    columns = []
+    for column in _CHECKED_COLUMNS:
+        if column in ("status", "resumes") and schema_version < RUN_COLUMNS_SINCE:
+            columns.append("'null', NULL")
+        else:
+            columns.append(f"typeof({column}), CAST({column} AS BLOB)")
+    return "SELECT seq, " + ", ".join(columns) + " FROM records ORDER BY seq"
 
 
 def _stored(kind: str, raw: bytes | None) -> Any:
@@ -262,6 +280,7 @@ class Ledger:
             return  # an older schema is read as it is: reading never migrates
         if version < SCHEMA_VERSION:
             self._migrate(version)
+            self.schema_version = SCHEMA_VERSION
         try:
             self._db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.Error as exc:
@@ -308,13 +327,20 @@ class Ledger:
         success: bool,
         now: Callable[[], datetime] | None = None,
         executor: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> LedgerRecord:
         """Add a record at the head of the chain and return it.
 
         ``now`` gives the recording time (the wall clock by default) and
         ``executor`` what ran a test run; both are stored in the record,
-        outside the result and its hash. A record that a reader could not use
-        (see :func:`record_problem`) is refused before anything is written.
+        outside the result and its hash. ``extra`` adds the optional fields
+        of a run that pauses or resumes (``status``, ``resumes``,
+        ``decision``, ``started_by``, ``allow_upgrade``; see
+        :func:`record_problem`). A record that resumes a paused one is
+        written only if no other record resumes it already (checked under the
+        write lock, and by a unique index): otherwise :class:`DecidedAlready`
+        names the record that did. A record that a reader could not use is
+        refused before anything is written.
         """
         if self.read_only:
             raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to record")
@@ -330,11 +356,23 @@ class Ledger:
         }
         if executor is not None:
             content["executor"] = dict(executor)
+        content.update(extra or {})
         problem = record_problem({**content, "seq": 1, "previous": None, "recorded_at": ""})
         if problem:
             raise LedgerError(f"refusing to record this {kind} of {name!r}: {problem}")
+        resumes = content.get("resumes")
+        run_columns = self.schema_version >= RUN_COLUMNS_SINCE
+        if (resumes is not None or content.get("status") == "paused") and not run_columns:
+            raise LedgerError(f"the ledger {self.path} has schema version {self.schema_version}, too old to hold "
+                              "paused runs; open it with this lifeos without read_only to upgrade it")
         try:
             self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then the head: one chain
+            if resumes is not None:
+                taken = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?",
+                                         (resumes,)).fetchone()
+                if taken is not None:
+                    self._rollback()
+                    raise DecidedAlready(self._record(taken))
             head = self._db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq = head[0] + 1 if head else 1
             moment = (now or (lambda: datetime.now(timezone.utc)))()
@@ -342,14 +380,26 @@ class Ledger:
                     "recorded_at": format_instant(moment)}
             encoded = canonical_json(body)
             record_id = sha256_hex(encoded)
-            self._db.execute(
-                "INSERT INTO records (seq, id, kind, name, success, recorded_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, record_id, kind, name, int(bool(success)), body["recorded_at"], encoded.decode("utf-8")),
-            )
+            row = (seq, record_id, kind, name, int(bool(success)), body["recorded_at"], encoded.decode("utf-8"))
+            if run_columns:
+                self._db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body, status, "
+                                 "resumes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (*row, content.get("status"), resumes))
+            else:
+                self._db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
             self._db.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            self._rollback()
+            if resumes is not None and "resumes" in str(exc):
+                raise DecidedAlready(self._resumer(resumes)) from None
+            raise self._fail(exc, "write to") from None
         except sqlite3.Error as exc:
             self._rollback()
             raise self._fail(exc, "write to") from None
+        except BaseException:  # anything else (a clock that fails, Ctrl-C): never keep the write lock
+            self._rollback()
+            raise
         return LedgerRecord(seq, record_id, body)
 
     # --- reading ------------------------------------------------------------------------
@@ -379,7 +429,8 @@ class Ledger:
         limit: int | None = None,
         on_damaged: Callable[[str], Any] | None = None,
     ) -> list[LedgerRecord]:
-        """Records, newest first, optionally only for one mission or plan, or only failed ones.
+        """Records, newest first, optionally only for one mission or plan, or only failed ones
+        (a paused run has not failed: it waits).
 
         A damaged record raises :class:`LedgerError`; with ``on_damaged`` it is
         left out instead, and ``on_damaged`` is called with the line naming it.
@@ -388,8 +439,9 @@ class Ledger:
         if name is not None:
             clauses.append("name = ?")
             parameters.append(name)
-        if failed:
-            clauses.append("success = 0")
+        if failed:  # failed, not merely paused (waiting for a human)
+            clauses.append("success = 0" if self.schema_version < RUN_COLUMNS_SINCE
+                           else "success = 0 AND (status IS NULL OR status != 'paused')")
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         tail = " LIMIT ?" if limit is not None else ""
         if limit is not None:
@@ -408,8 +460,10 @@ class Ledger:
     def get(self, prefix: str) -> LedgerRecord:
         """The record whose id starts with ``prefix`` (at least 4 characters, like git)."""
         prefix = _id_prefix(prefix)
-        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id LIKE ? ORDER BY seq LIMIT 3",
-                          (prefix + "%",))
+        # GLOB, not LIKE: it is case-sensitive, as the id index is, so SQLite finds
+        # the prefix in the index instead of scanning every record.
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id GLOB ? ORDER BY seq LIMIT 3",
+                          (prefix + "*",))
         if not rows:
             raise LedgerError(f"no record in {self.path} has an id starting with {prefix!r} (see lifeos runs list)")
         if len(rows) > 1:
@@ -419,6 +473,43 @@ class Ledger:
 
     def count(self) -> int:
         return self._rows("SELECT COUNT(*) FROM records")[0][0]
+
+    # --- paused runs ------------------------------------------------------------------------
+
+    def _resumer(self, record_id: str) -> LedgerRecord:
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
+        return self._record(rows[0])
+
+    def resumed_by(self, record_id: str) -> LedgerRecord | None:
+        """The record that resumed the paused record ``record_id`` (``None`` while it waits)."""
+        if self.schema_version < RUN_COLUMNS_SINCE:
+            return None
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
+        return self._record(rows[0]) if rows else None
+
+    def resumed_ids(self) -> set[str]:
+        """The ids of the paused records that another record resumed."""
+        if self.schema_version < RUN_COLUMNS_SINCE:
+            return set()
+        return {_text(row[0]) for row in self._rows("SELECT CAST(resumes AS BLOB) FROM records "
+                                                    "WHERE resumes IS NOT NULL")}
+
+    def run_of(self, record: LedgerRecord) -> list[LedgerRecord]:
+        """The records of one run, from ``record`` on: each resumes the one before
+        it, and the last one is where the run stands now."""
+        records = [record]
+        while (following := self.resumed_by(records[-1].id)) is not None:
+            records.append(following)
+        return records
+
+    def paused(self) -> list[LedgerRecord]:
+        """The paused records that nothing resumed yet: the runs waiting for a
+        human, oldest first."""
+        if self.schema_version < RUN_COLUMNS_SINCE:
+            return []
+        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records AS waiting WHERE status = 'paused' AND NOT EXISTS "
+                          "(SELECT 1 FROM records AS later WHERE later.resumes = waiting.id) ORDER BY seq")
+        return [self._record(row) for row in rows]
 
     def verify(self, *, expect_head: str | None = None) -> Verification:
         """Recompute every record's hash and link; report each record that does not hold.
@@ -432,7 +523,8 @@ class Ledger:
         matches: list[tuple[int, Any, str]] = []
         previous: str | None = None
         expected_seq = 1
-        rows = self._rows(_VERIFY_QUERY)
+        rows = self._rows(_verify_query(self.schema_version))
+        waits = _Waits()
         for index, (seq, *columns) in enumerate(rows):
             stored = [(columns[i], _stored(columns[i], columns[i + 1])) for i in range(0, len(columns) - 2, 2)]
             body_type, raw_body = columns[-2:]
@@ -448,6 +540,10 @@ class Ledger:
             problem = _check_record(seq, stored, body_type, raw_body, previous)
             if problem:
                 problems.append(f"{label}: {problem}")
+            else:
+                problem = waits.check(shown, loads_canonical(bytes(raw_body)))
+                if problem:
+                    problems.append(f"{label}: {problem}")
             if wanted is not None and shown.startswith(wanted):
                 matches.append((index, seq, shown))
             previous = shown
@@ -477,9 +573,10 @@ def _check_record(seq: Any, stored: list[tuple[str, Any]], body_type: str, raw: 
     """What is wrong with one stored record, judged against the one before it.
 
     ``stored`` holds the SQLite type and value of each index column (id, kind,
-    name, success, recorded_at); ``body_type`` and ``raw`` are the body's type and bytes.
+    name, success, recorded_at, status, resumes); ``body_type`` and ``raw`` are
+    the body's type and bytes.
     """
-    (id_type, record_id), (_, kind), (_, name), (_, success), (_, recorded_at) = stored
+    (id_type, record_id), (_, kind), (_, name), (_, success), (_, recorded_at), (_, status), (_, resumes) = stored
     if id_type != "text" or not isinstance(record_id, str):
         return f"its id is stored as {id_type}, not as text (the record was altered)"
     if raw is None:
@@ -503,11 +600,60 @@ def _check_record(seq: Any, stored: list[tuple[str, Any]], body_type: str, raw: 
         return "it does not follow the record before it (a record was removed or reordered)"
     if type(success) is not int or success not in (0, 1) or (
             (content["seq"], content["kind"], content["name"], content["success"], content["recorded_at"])
-            != (seq, kind, name, bool(success), recorded_at)):
+            != (seq, kind, name, bool(success), recorded_at)) or (
+            (status, resumes) != (content.get("status"), content.get("resumes")) and not (
+                status is None and resumes is None and _older_record(content))):
         return "its index columns differ from its content (the record was altered)"
     if stable_hash(content["result"]) != content["result_hash"]:
         return "its result does not match its result hash"
     return None
+
+
+class _Waits:
+    """What verification knows of paused runs so far, in chain order: each record
+    that resumes one must resume an earlier paused record that nothing resumed
+    yet, of the same mission, deciding the step it waits at."""
+
+    def __init__(self) -> None:
+        self.paused: dict[str, tuple[str, Any]] = {}  # paused record id -> (mission, the step it waits at)
+        self.resumed: set[str] = set()
+
+    def check(self, record_id: str, content: Mapping[str, Any]) -> str | None:
+        problem = None
+        resumes = content.get("resumes")
+        if isinstance(resumes, str):
+            decision = content.get("decision") or {}
+            if resumes in self.resumed:
+                problem = f"it resumes {resumes[:12]}, which another record resumed already (decided twice)"
+            elif resumes not in self.paused:
+                problem = f"it resumes {resumes[:12]}, which is not an earlier paused record of this ledger"
+            elif self.paused[resumes] != (content["name"], decision.get("step")):
+                problem = (f"its decision ({decision.get('step')!r} of {content['name']!r}) is not on the step "
+                           f"that {resumes[:12]} waits at")
+            self.resumed.add(resumes)
+        if content.get("status") == "paused":
+            self.paused[record_id] = (content["name"], content["result"]["receipt"].get("paused_at"))
+        return problem
+
+
+def _older_record(content: Mapping[str, Any]) -> bool:
+    """Whether ``content`` may stand in a ledger older than the status columns,
+    where they read as null: a record written before them (no ``status``)."""
+    return "status" not in content and content.get("resumes") is None
+
+
+class DecidedAlready(LedgerError):
+    """A paused record was resumed already: its human step was decided, by the
+    record :attr:`record`."""
+
+    def __init__(self, record: LedgerRecord) -> None:
+        self.record = record
+        decision = record.body.get("decision") or {}
+        who = f" by {decision['by']}" if decision.get("by") else ""
+        when = f" at {decision['at']}" if decision.get("at") else ""
+        verdict = "approved" if decision.get("approved") else "rejected"
+        super().__init__(f"step {decision.get('step', '?')!r} was {verdict} already{who}{when} "
+                         f"(record {record.id[:12]}); a human step is decided once")
 
 
 def open_ledger(path: str | Path | None = None, *, create: bool = True, read_only: bool = False) -> Ledger:

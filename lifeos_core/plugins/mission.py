@@ -114,6 +114,7 @@ class Param(Frozen):
 
 PlanFunction = Callable[[Mapping[str, Any]], Sequence[StepSpec]]
 StateCheck = Callable[[Mapping[str, Any]], Sequence[str]]
+Summary = Callable[[Mapping[str, Any], str], str]
 
 
 class Mission(Frozen):
@@ -128,14 +129,21 @@ class Mission(Frozen):
     whose ``taks:`` was meant to be ``tasks:`` is caught before a run.
     ``check_state(state)``, when given, looks deeper and returns warnings
     (each one line, e.g. a task field the mission does not know).
+
+    ``summary(state, step_id)``, when given, renders the state so far as a
+    few lines of text for the person deciding human step ``step_id``: what
+    they are about to approve (the terminal prompt, ``lifeos runs pending``
+    and approvals show it). It must be pure, as an operation is: it runs
+    inside the envelope.
     """
 
-    __slots__ = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "__weakref__")
-    _fields = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state")
+    __slots__ = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary",
+                 "__weakref__")
+    _fields = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary")
 
     def __init__(self, name: str, description: str, plan: PlanFunction, params: Sequence[Param] = (),
                  workflow_id: str | None = None, reads: Mapping[str, str] | Sequence[str] = (),
-                 check_state: StateCheck | None = None) -> None:
+                 check_state: StateCheck | None = None, summary: Summary | None = None) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ValueError(f"mission name {name!r} must start with a letter and use only letters, digits, "
                              "'_', '.', '-'")
@@ -156,9 +164,11 @@ class Mission(Frozen):
                 raise TypeError(f"mission {name!r}: reads maps state keys to descriptions (strings)")
         if check_state is not None and not callable(check_state):
             raise TypeError(f"mission {name!r}: check_state must be callable")
+        if summary is not None and not callable(summary):
+            raise TypeError(f"mission {name!r}: summary must be callable")
         self._set(name=name, description=description.strip().splitlines()[0], plan=plan, params=params,
                   workflow_id=workflow_id or "wf-" + name.replace("_", "-"), reads=FrozenMap._trusted(reads),
-                  check_state=check_state)
+                  check_state=check_state, summary=summary)
 
     # Equal missions (same fields: the same plan function, params, ...) plan the
     # same workflows, so a mission can key the cache of its plans (see
@@ -263,6 +273,34 @@ class MissionRegistryEntry(Frozen):
                 raise PluginError(f"mission {self.name!r} ({self.distribution} {self.version}) failed while "
                                   f"checking the state: {type(exc).__name__}: {exc}") from exc
         return warnings
+
+    def summarise(self, state: Mapping[str, Any], step_id: str) -> str | None:
+        """The mission's own summary of ``state`` for the person deciding human
+        step ``step_id`` (``None`` when the mission has none). It runs inside
+        the envelope guard, as a step does; a summary that fails or leaves the
+        envelope is the pack's bug, reported as a :class:`PluginError`."""
+        render = self.mission.summary
+        if render is None:
+            return None
+        from ..engine.guard import EnvelopeBreach, guarded
+
+        failure: str | None = None
+        text: Any = None
+        with guarded((f"summary of {self.name}", step_id)) as guard:
+            try:
+                text = render(thaw(state) if isinstance(state, FrozenMap) else state, step_id)
+            except EnvelopeBreach:
+                pass
+            except Exception as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+        if guard.breach is not None:
+            failure = f"it tried {guard.breach.what} ({guard.breach.event})"
+        elif failure is None and not isinstance(text, str):
+            failure = f"it returned {type(text).__name__}, not text"
+        if failure is not None:
+            raise PluginError(f"mission {self.name!r} ({self.distribution} {self.version}) failed to summarise "
+                              f"the state for step {step_id!r}: {failure}")
+        return text.rstrip()
 
     def build(self, params: Mapping[str, Any] | None = None, *, strict: bool = False) -> WorkflowDefinition:
         """Validate ``params``, plan the steps and return the workflow.

@@ -97,6 +97,28 @@ def log(state: dict[str, Any], payload: dict[str, Any], context: StepContext) ->
     return state
 
 
+def summary(state: Mapping[str, Any], step_id: str) -> str:
+    """The plan so far, as the person confirming it reads it: the chosen tasks in
+    order with their minutes and why each ranks where it does, the minutes
+    planned against the capacity, and what did not fit."""
+    daily = state.get("daily")
+    if not isinstance(daily, Mapping) or "priorities" not in daily:
+        return "No plan yet: the tasks have not been prioritised."
+    chosen = daily.get("priorities") or []
+    lines = [f"Plan for {daily.get('date', 'today')}: {len(chosen)} task(s), "
+             f"{daily.get('planned_minutes', 0)} of {daily.get('capacity_minutes', '?')} minutes"]
+    for number, task in enumerate(chosen, 1):
+        why = ["overdue"] if task.get("overdue") else []
+        why.append(f"{task.get('priority', 'medium')} priority")
+        if task.get("due"):
+            why.append(f"due {task['due']}")
+        lines.append(f"  {number}. {task.get('title', task.get('id'))} ({task.get('estimate_minutes', 0)} min): "
+                     + ", ".join(why))
+    deferred = daily.get("deferred") or []
+    lines.append(f"Did not fit: {', '.join(map(str, deferred))}" if deferred else "Everything open fits.")
+    return "\n".join(lines)
+
+
 def _check_date(value: Any) -> None:
     task_rules.parse_date(value, "date")
 
@@ -166,6 +188,7 @@ MISSION = Mission(
         "journal": "earlier journal entries, one per date (the log step adds today's)",
     },
     check_state=task_rules.field_warnings,
+    summary=summary,
 )
 
 

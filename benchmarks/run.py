@@ -33,6 +33,13 @@
    pauses at its human step, is recorded, resumed from the ledger with a
    decision and recorded again, against one recorded run decided up front:
    < 3 (the milliseconds per run of each reported).
+10. Effects: a one-step workflow whose operation reads a file through
+    ``context.effects.read_text`` (granted, recorded: the response encoded as
+    canonical JSON, hashed and kept) against opening and reading the same
+    file and SHA-256 of its bytes in plain Python: 1 MB <= 2 (1 KB, dominated
+    by the run's own overhead, reported; the microseconds per call of each
+    side reported); ``effects.run(["true"])`` against ``subprocess.run`` of
+    it, reported (the milliseconds per call of each reported).
 
 Needs orjson (a dependency of lifeos-core) and the three standard packs.
 """
@@ -57,6 +64,7 @@ import orjson
 
 from lifeos_core import (
     Decision,
+    EffectPolicy,
     ExecutionContext,
     FixedClock,
     MissionCall,
@@ -360,8 +368,64 @@ def pause_resume(quick: bool) -> None:
     report("9. paused, resumed, both recorded (ms, reported)", resumed_run * 1000, "-", True)
 
 
+def effects(quick: bool) -> None:
+    blocks = 5 if quick else 11
+    one_step = WorkflowDefinition("wf-effect", [StepSpec("s", "runtime", {"operation": "op"})])
+
+    def read(state: dict[str, Any], payload: Any, context: Any) -> dict[str, Any]:
+        state["length"] = len(context.effects.read_text(state["path"]))  # the text itself stays out of the state
+        return state
+
+    def run_true(state: dict[str, Any], payload: Any, context: Any) -> dict[str, Any]:
+        state["exit_code"] = context.effects.run(["true"]).exit_code
+        return state
+
+    def through_effects(operation: Callable[..., Any], state: dict[str, Any], grant: str) -> Callable[[], Any]:
+        return lambda: Orchestrator({"op": operation}).run_workflow(
+            one_step, ExecutionContext(state, effects=EffectPolicy([grant])))
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = os.path.realpath(folder)
+        line = "water the plants on the balcony, then answer the letters\n"  # plain ASCII, 57 bytes
+        for label, size, repeat, limit in (("1 MB", 1_000_000, 10, 2.0), ("1 KB", 1_000, 300, None)):
+            path = Path(folder) / f"{label.replace(' ', '')}.txt"
+            path.write_text((line * (size // len(line) + 1))[:size], encoding="ascii")
+            recorded = through_effects(read, {"path": str(path)}, f"read:{folder}")
+
+            def direct(path: Path = path) -> str:
+                with open(path, "rb") as handle:
+                    return hashlib.sha256(handle.read()).hexdigest()
+
+            result = recorded()  # the effect happened, was recorded, and its bytes kept
+            digest = hashlib.sha256(canonical_json({"text": path.read_text(encoding="ascii")})).hexdigest()
+            if (result.status != "succeeded" or result.final_state != {"path": str(path), "length": size}
+                    or [effect["response_sha256"] for effect in result.lineage[0]["effects"]] != [digest]
+                    or digest not in result.effect_bodies()):
+                raise SystemExit(f"10. the recorded read_text of {label} did not run as expected")
+            plain, effect = alternating(direct, recorded, repeat, blocks)
+            ratio = effect / plain
+            if limit is None:  # per-run overhead, not the I/O: reported
+                report(f"10. the same, {label} (reported)", ratio, "-", True)
+            else:
+                report(f"10. read_text effect / read + SHA-256, {label}", ratio, f"<= {limit:g}", ratio <= limit)
+            report(f"10. read_text effect, {label} (us, reported)", effect * 1e6, "-", True)
+            report(f"10. read + SHA-256, {label} (us, reported)", plain * 1e6, "-", True)
+
+    recorded = through_effects(run_true, {}, "run:true")
+    result = recorded()
+    if result.status != "succeeded" or result.final_state != {"exit_code": 0} or (
+            [effect["kind"] for effect in result.lineage[0]["effects"]] != ["run"]):
+        raise SystemExit("10. the recorded run(['true']) did not run as expected")
+    plain, effect = alternating(lambda: subprocess.run(["true"], capture_output=True), recorded,
+                                10 if quick else 20, blocks)
+    report("10. run(['true']) effect / subprocess.run (reported)", effect / plain, "-", True)
+    report("10. run(['true']) effect (ms, reported)", effect * 1000, "-", True)
+    report("10. subprocess.run(['true']) (ms, reported)", plain * 1000, "-", True)
+
+
 TARGETS = {"engine": engine_overhead, "scaling": scaling, "hashing": hashing, "harness": harness, "cli": cli,
-           "startup": run_startup, "states": big_states, "plans": plans, "resume": pause_resume}
+           "startup": run_startup, "states": big_states, "plans": plans, "resume": pause_resume,
+           "effects": effects}
 
 
 def main() -> None:

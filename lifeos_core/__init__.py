@@ -28,6 +28,9 @@ _EXPORTS: dict[str, str] = {
     "resume_planned": "missions",
     # the engine's values
     "Decision": "engine.decisions",
+    "EffectFixture": "engine.effects",
+    "EffectKind": "engine.effects",
+    "EffectPolicy": "engine.effects",
     "ExecutionContext": "engine.context",
     "MAX_STATE_BYTES": "engine.context",
     "StepContext": "engine.context",

@@ -17,6 +17,7 @@ from typing import Any
 from .engine import orchestrator as engine
 from .engine.context import ExecutionContext
 from .engine.decisions import Decision
+from .engine.effects import EffectPolicy
 from .engine.result import OrchestrationResult
 from .engine.workflow import WorkflowDefinition
 from .errors import WorkflowInputError
@@ -107,11 +108,20 @@ def run_planned(
     clock: Clock | None = None,
     verify: bool = False,
     pause_at_undecided: bool = False,
+    effects: EffectPolicy | None = None,
 ) -> OrchestrationResult:
-    """Run a planned ``workflow`` on ``initial_state`` with the installed operations."""
+    """Run a planned ``workflow`` on ``initial_state`` with the installed operations
+    (and, given ``effects``, the effect kinds of the installed plugins)."""
     context = ExecutionContext(initial_state=initial_state, approvals=approvals, clock=clock,
-                               pause_at_undecided=pause_at_undecided)
+                               pause_at_undecided=pause_at_undecided, effects=with_installed_kinds(effects))
     return _WITH_INSTALLED.run_workflow(workflow, context, verify=verify)
+
+
+def with_installed_kinds(effects: EffectPolicy | None) -> EffectPolicy | None:
+    """``effects`` knowing the effect kinds of the installed plugins."""
+    if effects is None:
+        return None
+    return effects.replace_kinds(active_registry().effect_kinds())
 
 
 def run_mission(
@@ -124,6 +134,7 @@ def run_mission(
     verify: bool = False,
     strict: bool = False,
     pause_at_undecided: bool = False,
+    effects: EffectPolicy | None = None,
 ) -> OrchestrationResult:
     """Plan ``mission_name`` with ``params`` and run it on ``initial_state``.
 
@@ -135,11 +146,12 @@ def run_mission(
     ``strict`` refuses params the mission does not declare, as the command
     line does. With ``pause_at_undecided`` the run stops at the first human
     step nobody decided (``result.status == "paused"``); :func:`resume_mission`
-    goes on from there.
+    goes on from there. ``effects`` grants what the mission's effects may
+    touch (:class:`EffectPolicy`; nothing when omitted).
     """
     workflow = plan_mission(mission_name, params, strict=strict)
     return run_planned(workflow, initial_state, approvals=approvals, clock=clock, verify=verify,
-                       pause_at_undecided=pause_at_undecided)
+                       pause_at_undecided=pause_at_undecided, effects=effects)
 
 
 def resume_planned(
@@ -150,12 +162,14 @@ def resume_planned(
     clock: Clock | None = None,
     verify: bool = False,
     pause_at_undecided: bool = True,
+    effects: EffectPolicy | None = None,
 ) -> OrchestrationResult:
     """Go on with ``paused``, a paused run of ``workflow``, with the installed
     operations (see :meth:`Orchestrator.resume_workflow`): nothing that ran
-    before the pause runs again."""
+    before the pause runs again, no effect it took is taken again."""
     return _WITH_INSTALLED.resume_workflow(workflow, paused, approvals, clock=clock, verify=verify,
-                                           pause_at_undecided=pause_at_undecided)
+                                           pause_at_undecided=pause_at_undecided,
+                                           effects=with_installed_kinds(effects))
 
 
 def resume_mission(
@@ -167,6 +181,7 @@ def resume_mission(
     clock: Clock | None = None,
     verify: bool = False,
     pause_at_undecided: bool = True,
+    effects: EffectPolicy | None = None,
 ) -> OrchestrationResult:
     """Go on with ``paused``, a paused run of mission ``mission_name`` planned
     with ``params``, given decisions (``{"confirm-plan": Decision(True,
@@ -175,7 +190,7 @@ def resume_mission(
     step unless ``pause_at_undecided`` is false."""
     workflow = plan_mission(mission_name, params)
     return resume_planned(workflow, paused, approvals, clock=clock, verify=verify,
-                          pause_at_undecided=pause_at_undecided)
+                          pause_at_undecided=pause_at_undecided, effects=effects)
 
 
 def versions_used(workflows: Iterable[WorkflowDefinition]) -> dict[str, Any]:

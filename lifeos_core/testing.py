@@ -109,6 +109,44 @@ def assert_deterministic(
     return results[0]
 
 
+def run_with_effects(
+    mission: str,
+    params: Mapping[str, Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    *,
+    fixtures: Sequence[Mapping[str, Any]] = (),
+    grants: Sequence[str] = (),
+    approvals: Mapping[str, Any] | None = None,
+    clock: Any = None,
+    pause_at_undecided: bool = False,
+) -> OrchestrationResult:
+    """Run ``mission`` with its effects answered by ``fixtures`` (plan-file
+    shorthand: ``{"read": "tasks.md", "text": "- [ ] Pay rent"}``, ``{"run":
+    ["pytest", "-q"], "exit_code": 1, "stdout": "1 failed"}``, ``{"http": "GET
+    https://api.example.com/x", "status": 200, "body": "{}"}``), so a test of a
+    mission with effects needs no files, commands or network. An effect no
+    fixture answers is refused, unless ``grants`` allow it (then it really
+    happens). Deferred writes are in ``result.receipt["writes"]``, never applied."""
+    from .engine.effects import EffectFixture, EffectPolicy
+    from .missions import run_mission
+
+    policy = EffectPolicy(grants, fixtures=[EffectFixture.shorthand(item) for item in fixtures])
+    return run_mission(mission, params, state, approvals=approvals, clock=clock, effects=policy,
+                       pause_at_undecided=pause_at_undecided)
+
+
+def written_text(result: OrchestrationResult, path: str) -> str | None:
+    """The text ``result``'s run intends to write to ``path`` (resolved as the
+    run resolved it), or ``None`` when it writes nothing there."""
+    from .engine.grants import resolve_path
+
+    target = resolve_path(path)
+    for write in result.receipt.get("writes", []):
+        if write.get("path") == target:
+            return result.effect_bodies()[write["sha256"]].decode("utf-8")
+    return None
+
+
 def assert_verified(
     mission: str,
     params: Mapping[str, Any] | None = None,

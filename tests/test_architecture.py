@@ -33,6 +33,7 @@ TOP_LEVEL = {"__init__.py", "__main__.py", "errors.py", "version.py", "missions.
 
 PUBLIC = sorted("""
     AntiFailurePlanningError AntiFailureViolation Clock ConfigError DaskExecutor Decision DefinitionError EPOCH
+    EffectFixture EffectKind EffectPolicy
     EnvelopeViolation ExecutionContext ExecutorError Executor ExpectationResult FixedClock FrozenMap Ledger
     LedgerError LedgerRecord LifeosError MAX_HUMAN_STEPS MAX_STATE_BYTES MAX_STEPS Mission MissionCall
     MissionExpectation MissionParamsError MissionRegistryEntry MissionSpec NotJSONError OrchestrationResult

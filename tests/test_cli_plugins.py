@@ -30,12 +30,14 @@ def test_plugins_json_lists_everything(registry_with, pack):
     by_name = {plugin["name"]: plugin for plugin in data["plugins"]}
     assert by_name["lifeos_core"]["distribution"] == "lifeos-core"
     assert by_name["lifeos_core"]["operations"] == ["fail", "noop", "set"]
+    assert by_name["lifeos_core"]["effect_kinds"] == ["read_text", "list_files", "run", "http", "write_text"]
     assert by_name["greeter"].pop("module") == "lifeos_core.testing"  # where the Plugin class lives
     assert by_name["greeter"].pop("load_ms") >= 0 and by_name["greeter"].pop("slow") is False
     assert by_name["greeter"] == {
         "name": "greeter", "distribution": "greeter", "version": "local",
         "hooks": ["lifeos_register_missions", "lifeos_register_operations"],
         "missions": ["hello"], "operations": [],  # 'wave' is claimed twice, so nobody gets it
+        "effect_kinds": [], "effects_needed": {},
     }
     assert data["failed"] == [{"name": "broken", "distribution": "broken", "version": "local", "mission": None,
                                "error": "lifeos_register_operations failed: RuntimeError: cannot reach the config server"}]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from lifeos_core import Mission, StepSpec, hookimpl, list_missions, run_mission
+from lifeos_core import EffectKind, EffectPolicy, Mission, StepSpec, hookimpl, list_missions, run_mission
 from lifeos_core.plugins import hookspecs
 from lifeos_core.cli import app
 from lifeos_core.plugins.loading import HOOK_NAMES
@@ -52,6 +52,43 @@ def test_lifeos_register_operations(registry_with):
     assert run_mission("shout", {"word": "hi"}).final_state == {"said": "HI"}
 
 
+def test_lifeos_register_effects(registry_with, tmp_path):
+    sent = []
+
+    def notify(request):
+        sent.append(request["to"])
+        return {"delivered": True}
+
+    class Pack:
+        @hookimpl
+        def lifeos_register_effects(self, register):
+            register(EffectKind("mail.notice", "mail", lambda request: request["to"], lambda request: {"queued": 1}))
+            register(EffectKind("mail.send", "mail", lambda request: request["to"], notify, write=True))
+
+        @hookimpl
+        def lifeos_register_operations(self, register):
+            def tell(state, payload, context):
+                state["notice"] = context.effects.call("mail.notice", {"to": "ada"})
+                context.effects.call("mail.send", {"to": "ada", "text": "done"})
+                return state
+
+            register("mail.tell", tell)
+
+        @hookimpl
+        def lifeos_register_missions(self, register):
+            register(Mission("tell", "Tell Ada.", lambda params: [StepSpec("tell", "runtime", {"operation": "mail.tell"})],
+                             effects={"mail": "sends Ada a notice"}))
+
+    registry = registry_with(mail=Pack())
+    assert "mail.send" in [kind.name for kind in registry.effect_kinds()]
+    refused = run_mission("tell", effects=EffectPolicy())
+    assert "is not granted; allow it with --allow mail:ada" in refused.error_message
+    granted = run_mission("tell", effects=EffectPolicy(["mail:ada"]))
+    assert granted.success and granted.final_state["notice"] == {"queued": 1}
+    assert granted.receipt["writes"] == [{"kind": "mail.send", "request": {"to": "ada", "text": "done"}}]
+    assert sent == []  # a write kind is deferred: performed when the writes are applied, after recording
+
+
 def test_lifeos_register_commands(registry_with):
     class Greeter:
         @hookimpl
@@ -87,7 +124,8 @@ def test_lifeos_register_commands(registry_with):
 def test_every_hook_has_a_test_of_its_own_and_documentation():
     tests = {node.name for node in ast.walk(ast.parse(Path(__file__).read_text())) if isinstance(node, ast.FunctionDef)}
     docs = (ROOT / "docs" / "plugin-hooks.md").read_text()
-    assert HOOK_NAMES == ("lifeos_register_commands", "lifeos_register_missions", "lifeos_register_operations")
+    assert HOOK_NAMES == ("lifeos_register_commands", "lifeos_register_effects", "lifeos_register_missions",
+                          "lifeos_register_operations")
     for name in HOOK_NAMES:
         assert f"test_{name}" in tests, f"hook {name} has no test named test_{name} in {Path(__file__).name}"
         assert f"## {name}" in docs, f"hook {name} is missing from docs/plugin-hooks.md"

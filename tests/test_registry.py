@@ -154,7 +154,7 @@ def test_plugin_info_records_hooks_and_module(registry_with, pack):
     info = {plugin.origin.plugin: plugin for plugin in registry.plugins}
     assert info["greetings"].hooks == ("lifeos_register_missions", "lifeos_register_operations")
     assert info["lifeos_core"].origin.distribution == "lifeos-core"
-    assert info["lifeos_core"].hooks == ("lifeos_register_operations",)
+    assert info["lifeos_core"].hooks == ("lifeos_register_effects", "lifeos_register_operations")
 
 
 def test_the_installed_registry_is_loaded_once_and_can_be_reloaded():

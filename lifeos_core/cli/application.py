@@ -17,6 +17,7 @@ from . import plans
 from . import plugin_info
 from . import run
 from . import runs
+from . import trust
 from .extensions import LifeosGroup
 from .output import EXIT_OK, Settings, echo
 
@@ -72,5 +73,5 @@ def root(
     warn_about_plugin_selection(tuple(disable_plugin or ()))
 
 
-for module in (missions, run, plans, runs, plugin_info, new):
+for module in (missions, run, plans, runs, plugin_info, new, trust):
     module.register(app)

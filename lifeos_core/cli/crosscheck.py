@@ -91,9 +91,15 @@ def _run(job: Mapping[str, Any]) -> dict[str, Any]:
     if job["kind"] == "mission":
         from ..missions import run_mission
 
+        from ..engine.effects import EffectPolicy
+
+        taken = job.get("effects") or {}
+        effects = EffectPolicy(taken.get("grants", []), recorded={
+            step: [tuple(effect) for effect in effects] for step, effects in taken.get("steps", {}).items()}) \
+            if taken.get("steps") else None
         result = run_mission(job["mission"], job["params"], job["initial_state"], approvals=job["approvals"],
                              clock=FixedClock(job["clock"]), verify=True, strict=True,
-                             pause_at_undecided=job.get("pause", False))
+                             pause_at_undecided=job.get("pause", False), effects=effects)
         return result.to_dict()
     from ..harness.plans import parse_test_plan
     from ..ledger.recording import recorded_test_result

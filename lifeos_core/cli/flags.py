@@ -34,3 +34,6 @@ ByOption = Annotated[Optional[str], typer.Option(
                                  "login name).")]
 NoteOption = Annotated[Optional[str], typer.Option(
     "--note", metavar="TEXT", help="A note recorded with the decisions made by this command.")]
+AllowOption = Annotated[Optional[list[str]], typer.Option(
+    "--allow", metavar="SCOPE:WHAT", help="Grant an effect: read:PATH, write:PATH, run:COMMAND, net:HOST[:PORT], "
+                                         "env:NAME (or a plugin's scope); repeatable.")]

@@ -88,10 +88,11 @@ def show_mission(
                "default": None if p.required else workflow.metadata["resolved_params"].get(p.name, p.default),
                "accepts": p.describe(), "help": p.help} for p in entry.params]
     reads = dict(entry.mission.reads)
+    effects = dict(entry.mission.effects)
     if json_output:
         emit_json({"mission": entry.name, "description": entry.description, "distribution": entry.distribution,
                    "version": entry.version, "workflow": workflow.to_dict(), "budget": budget, "params": params,
-                   "reads": reads})
+                   "reads": reads, "effects": effects})
         return
     out = console()
     out.print(f"[bold]{escape(entry.name)}[/] ({escape(workflow.id)}) from {escape(entry.distribution)} "
@@ -111,6 +112,10 @@ def show_mission(
         out.print("Reads from the state:")
         for key, help_text in reads.items():
             out.print(f"  {escape(key)}  {escape(help_text)}")
+    if effects:
+        out.print("Effects it may take (grant them with --allow SCOPE:WHAT):")
+        for scope, why in effects.items():
+            out.print(f"  {escape(scope)}  {escape(why)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,11 @@ def describe_plugins(registry: Any, command_problems: list[str] | None = None) -
     for name, entry in registry.operations.items():
         provided.setdefault(entry.origin.plugin, {"missions": [], "operations": []})["operations"].append(name)
     plugins = []
+    kinds = registry.effect_kind_plugins()
+    needs: dict[str, dict[str, str]] = {}
+    for name, entry in registry.missions.items():
+        for scope, why in entry.mission.effects.items():
+            needs.setdefault(entry.plugin, {})[f"{name}: {scope}"] = why
     for info in registry.plugins:
         offers = provided.get(info.origin.plugin, {"missions": [], "operations": []})
         plugins.append({
@@ -27,6 +32,8 @@ def describe_plugins(registry: Any, command_problems: list[str] | None = None) -
             "hooks": list(info.hooks),
             "missions": sorted(offers["missions"]),
             "operations": sorted(offers["operations"]),
+            "effect_kinds": kinds.get(info.origin.plugin, []),
+            "effects_needed": needs.get(info.origin.plugin, {}),
             "load_ms": info.load_ms,
             "slow": info.slow,
         })
@@ -82,6 +89,10 @@ def plugins(
             out.print(f"  missions: {escape(', '.join(plugin['missions']))}")
         if plugin["operations"]:
             out.print(f"  operations: {escape(', '.join(plugin['operations']))}")
+        if plugin["effect_kinds"]:
+            out.print(f"  effect kinds: {escape(', '.join(plugin['effect_kinds']))}")
+        for need, why in plugin["effects_needed"].items():
+            out.print(f"  effects needed: {escape(need)} ({escape(why)})")
     for failure in data["failed"]:
         what = f"mission {failure['mission']!r} of " if failure["mission"] else ""
         out.print(f"[red bold]failed[/] {escape(what)}{escape(failure['name'])} {escape(failure['distribution'])} "

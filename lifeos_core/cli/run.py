@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .flags import ByOption, FormatOption, LedgerOption, NoRecordOption, NoteOption, QuietOption, VerboseOption
+from .flags import AllowOption, ByOption, FormatOption, LedgerOption, NoRecordOption, NoteOption, QuietOption, VerboseOption
 from .missions import complete_human_step, complete_mission
 
 
@@ -52,6 +52,9 @@ def run(
     no_record: NoRecordOption = False,
     by: ByOption = None,
     note: NoteOption = None,
+    allow: AllowOption = None,
+    no_prompt: Annotated[bool, typer.Option(
+        "--no-prompt", help="Never ask at the terminal for a grant an effect lacks.")] = False,
 ) -> None:
     """Run a mission and report its outcome.
 
@@ -62,7 +65,10 @@ def run(
     lifeos runs approve/reject. Decisions record who made them (--by, else
     $LIFEOS_USER, else your login name), when, and --note. The current time is
     the run's clock (--clock to reproduce a run). The run is recorded in the
-    ledger (see lifeos runs) unless --no-record. Exit code 0 on success, 1 when
+    ledger (see lifeos runs) unless --no-record. Effects (reading your files,
+    running commands, HTTP, writing files) need grants: --allow read:PATH,
+    write:PATH, run:COMMAND, net:HOST, env:NAME; writes are applied once the
+    run succeeded and was recorded (see docs/effects.md). Exit code 0 on success, 1 when
     the mission failed or was rejected, 2 on bad input, 4 when it waits for a
     human.
 
@@ -74,6 +80,8 @@ def run(
 
       lifeos run daily_loop --state tasks.yaml --yes --save-state tasks.yaml
 
+      lifeos run my_mission --allow read:~/notes --allow run:pytest
+
       cat state.json | lifeos run daily_loop --state - --yes --json
     """
     from .running import run_command
@@ -81,7 +89,7 @@ def run(
     run_command(mission, param=param, params_file=params_file, state=state, input_format=input_format,
                 approve=approve, reject=reject, yes=yes, clock=clock, verify=verify, json_output=json_output,
                 output=output, save_state=save_state, quiet=quiet, verbose=verbose, ledger=ledger,
-                no_record=no_record, by=by, note=note)
+                no_record=no_record, by=by, note=note, allow=allow, no_prompt=no_prompt)
 
 
 def register(app: typer.Typer) -> None:

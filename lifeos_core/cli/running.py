@@ -62,6 +62,8 @@ RUN_OPTIONS: dict[str, tuple[str, str]] = {
     "--no-record": ("no_record", "flag"),
     "--by": ("by", "value"),
     "--note": ("note", "value"),
+    "--allow": ("allow", "values"),
+    "--no-prompt": ("no_prompt", "flag"),
 }
 """Every option of ``lifeos run``, as :mod:`lifeos_core.cli.run` declares it for Typer."""
 
@@ -212,6 +214,26 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
     say(f"receipt {result.receipt_hash()}", to_stderr=to_stderr)
 
 
+def resolved_grants(texts: list[str]) -> list[str]:
+    """Grants as recorded with a run: resolved (``read:notes.md`` as the absolute
+    path it meant here), so resuming or replaying elsewhere grants the same files."""
+    from ..engine.grants import Grants
+
+    return [str(grant) for grant in Grants.parse(texts, None).grants]
+
+
+def apply_recorded_writes(recorder: Any) -> int | None:
+    """Apply the deferred writes of the run just recorded (it succeeded); an exit
+    code when one was refused."""
+    from ..ledger.writes import apply_writes
+    from .grants import report_applied
+
+    record = recorder.record
+    if record is None or not record.success or not record.body["result"]["receipt"].get("writes"):
+        return None
+    return None if report_applied(apply_writes(recorder.book, record), record.id) else EXIT_FAILED
+
+
 def exit_code_of(result: Any) -> int:
     """0 succeeded, 1 failed, 4 waiting for a human."""
     return EXIT_OK if result.success else EXIT_WAITING if result.paused_at is not None else EXIT_FAILED
@@ -238,10 +260,14 @@ def run_command(
     no_record: bool = False,
     by: str | None = None,
     note: str | None = None,
+    allow: list[str] | None = None,
+    no_prompt: bool = False,
 ) -> None:
     """``lifeos run``: see :func:`lifeos_core.cli.run.run` for what each option means.
     Ends with ``SystemExit`` and the command's exit code."""
     from ..engine.decisions import Decision
+    from ..engine.effects import EffectPolicy
+    from .grants import Asker, known_scopes, run_grants
     from ..missions import get_mission, plan_mission, resume_planned, run_planned
     from ..values.clock import FixedClock, format_instant, parse_instant
     from ..values.writing import check_output, write_data_file, write_text_atomically
@@ -279,11 +305,14 @@ def run_command(
     if note is not None and not advance and not (interactive and workflow.human_steps):
         warn("--note: this run makes no decision, so the note is not recorded")
     approvals = {step: Decision(approved, who, decided_at, note) for step, approved in advance.items()}
+    grants = run_grants(allow, known_scopes())
+    ask = Asker() if interactive and not no_prompt else None
+    effects = EffectPolicy(grants, ask=ask)
     book = None if no_record else open_for_recording(ledger)
     try:
         run_clock = FixedClock(instant)
         result = run_planned(workflow, initial_state, approvals=approvals, clock=run_clock, verify=verify,
-                             pause_at_undecided=True)
+                             pause_at_undecided=True, effects=effects)
         while result.paused_at is not None and interactive:
             # The prompt comes when the step is reached, showing what there is to approve.
             answer = ask_at_step(entry, result)
@@ -295,7 +324,7 @@ def run_command(
             later = {step: given for step, given in approvals.items() if step not in reached}
             approvals[result.paused_at] = decision
             result = resume_planned(workflow, result, {**later, result.paused_at: decision}, clock=run_clock,
-                                    verify=verify)
+                                    verify=verify, effects=effects)
         if verify:
             difference = _difference_elsewhere(mission, params, initial_state, approvals, format_instant(instant),
                                                workflow, result)
@@ -309,7 +338,11 @@ def run_command(
             code = record_run(book, lambda ledger_: record_mission_run(
                 ledger_, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
                 clock=format_instant(instant), verify=verify, workflow=workflow, result=result, pause=True,
-                started_by=who)) or code
+                started_by=who, grants=resolved_grants([*grants, *(ask.granted if ask else [])]))) or code
+            code = apply_recorded_writes(book) or code
+        elif result.success and result.receipt.get("writes"):
+            warn(f"{len(result.receipt['writes'])} write(s) not applied: a run's writes are applied only once it "
+                 "is recorded (drop --no-record)")
     finally:
         if book is not None:
             book.close()
@@ -357,13 +390,25 @@ def _difference_elsewhere(mission: str, params: dict[str, Any], initial_state: d
     decided = {step: decision.to_dict() for step, decision in approvals.items()}
     there = differs_elsewhere({"kind": "mission", "mission": mission, "params": params,
                                "initial_state": initial_state, "approvals": decided, "clock": clock,
-                               "pause": True}, here,
+                               "pause": True, "effects": recorded_effects(result)}, here,
                               [workflow])
     if there is None:
         return None
     return (f"mission {mission!r} is not reproducible: run again in a second process (another PYTHONHASHSEED), "
             f"its result differs at {first_difference(here, there)!r}; it depends on set order, hash(), id(), the "
             "pid or the environment (see docs/envelope.md). The run was not recorded.")
+
+
+def recorded_effects(result: Any) -> dict[str, Any]:
+    """What ``result``'s effects took, as the second process of ``--verify`` gets it
+    back (it takes no effect itself): the grants, and each step's responses."""
+    bodies = result.effect_bodies()
+    steps: dict[str, list[Any]] = {}
+    for entry in result.lineage:
+        for effect in entry.get("effects", []):
+            steps.setdefault(entry["step_id"], []).append(
+                [effect["kind"], effect["request"], json.loads(bodies[effect["response_sha256"]])])
+    return {"grants": result.receipt.get("grants", []), "steps": steps}
 
 
 def is_terminal_input() -> bool:

@@ -27,10 +27,10 @@ from .output import (
     reports_errors,
     warn,
 )
-from .flags import ByOption, LedgerOption, NoteOption
+from .flags import AllowOption, ByOption, LedgerOption, NoteOption
 
-runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export; the runs waiting "
-                            "for a human: pending, approve, reject.",
+runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export, apply; the runs "
+                            "waiting for a human: pending, approve, reject.",
                        no_args_is_help=True)
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, or any unique prefix of it (4+ characters).")]
 
@@ -204,7 +204,8 @@ def verify_runs(
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     ledger: LedgerOption = None,
 ) -> None:
-    """Check every record's hash and its link to the one before: exit 1 if any is broken.
+    """Check every record's hash and its link to the one before: exit 1 if any is broken,
+    or if a recorded run's writes were not all applied (lifeos runs apply finishes them).
 
     Prints the head of the chain: keep it somewhere else, and give it later
     with --expect-head to tell that no record was removed from the end.
@@ -221,7 +222,7 @@ def verify_runs(
     expected = report.expected_head
     if json_output:
         emit_json({"intact": report.intact, "records": report.records, "head": report.head,
-                   "problems": list(report.problems),
+                   "problems": list(report.problems), "unapplied_writes": list(report.unapplied),
                    "expected_head": None if expected is None else {
                        "given": expected.given, "found": expected.found, "id": expected.id, "seq": expected.seq,
                        "added_after": expected.added_after, "message": expected.message}})
@@ -229,6 +230,9 @@ def verify_runs(
         echo(f"{report.records} record(s) in {where}: the chain is intact; head {report.head or '-'}")
         if expected is not None:
             echo(f"note: {expected.message}")
+        for write in report.unapplied:
+            echo(f"unapplied write: {write}; finish it with lifeos runs apply {write.rsplit('(record ', 1)[1][:12]}",
+                 err=True)
     else:
         for problem in report.problems:
             echo(f"broken: {problem}", err=True)
@@ -238,13 +242,16 @@ def verify_runs(
         else:
             echo(f"{report.records} record(s) in {where}, head {report.head or '-'}: the expected head is not "
                  "among them", err=True)
-    raise typer.Exit(EXIT_OK if report.intact else EXIT_FAILED)
+    raise typer.Exit(EXIT_OK if report.intact and not report.unapplied else EXIT_FAILED)
 
 
 @runs_app.command("replay")
 @reports_errors
 def replay_run(
     record_id: IdArgument,
+    live: Annotated[bool, typer.Option(
+        "--live", help="Take the run's effects again (with its recorded grants; writes are never applied) and "
+                       "say which responses changed.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
     ledger: LedgerOption = None,
 ) -> None:
@@ -252,6 +259,9 @@ def replay_run(
 
     Compares the new result's hash with the recorded one; on a difference,
     prints the paths that differ and the versions that changed, and exits 1.
+    The run's effects get their recorded responses back: no file is read, no
+    command run, nothing sent. --live takes them again and names each
+    response that changed.
 
     Example: lifeos runs replay 3f2a9c
     """
@@ -259,11 +269,12 @@ def replay_run(
 
     with _open(ledger) as book:
         record = book.get(record_id)
-    outcome = replay(record)
+        outcome = replay(record, blob=book.blob, live=live)
     if json_output:
         emit_json({"id": record.id, "same": outcome.same, "recorded_hash": record.body["result_hash"],
                    "replayed_hash": outcome.result_hash, "differences": list(outcome.differences),
-                   "version_changes": list(outcome.version_changes)})
+                   "version_changes": list(outcome.version_changes),
+                   "changed_effects": list(outcome.changed_effects)})
     elif outcome.same:
         echo(f"{record.kind.replace('_', ' ')} {record.name} ({record.id[:12]}) replayed: same result "
              f"{outcome.result_hash}")
@@ -275,7 +286,9 @@ def replay_run(
             echo(f"  differs at {path or '(the whole result)'}")
         for change in outcome.version_changes:
             echo(f"  version changed: {change}")
-        if not outcome.version_changes:
+        for change in outcome.changed_effects:
+            echo(f"  effect changed: {change}")
+        if not outcome.version_changes and not outcome.changed_effects:
             echo("  no version changed: the difference comes from code that is not versioned, "
                  "or from a mission that is not deterministic (try --verify)")
     raise typer.Exit(EXIT_OK if outcome.same else EXIT_FAILED)
@@ -338,7 +351,7 @@ def pending_runs(
 
 
 def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str | None, clock: str | None,
-            allow_upgrade: bool, json_output: bool, ledger: Path | None) -> None:
+            allow_upgrade: bool, json_output: bool, ledger: Path | None, allow: list[str] | None = None) -> None:
     """Decide ``step`` of a waiting run, resume it, record it, report as ``lifeos run`` does."""
     from datetime import datetime, timezone
 
@@ -348,17 +361,21 @@ def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str
     from ..values.clock import format_instant, parse_instant
     from .params import decider
     from .recording import open_for_recording, record_run
-    from .running import exit_code_of, print_run_summary
+    from .grants import known_scopes, run_grants
+    from .running import apply_recorded_writes, exit_code_of, print_run_summary, resolved_grants
 
     who = decider(by)
     moment = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
     decision = Decision(approved, who, format_instant(moment), note)
     recorder = open_for_recording(ledger, create=False)
     try:
-        resumption = resume_recorded(recorder.book, record_id, step, decision, allow_upgrade=allow_upgrade)
+        grants = tuple(resolved_grants(run_grants(allow, known_scopes())))  # --allow and the config files
+        resumption = resume_recorded(recorder.book, record_id, step, decision, allow_upgrade=allow_upgrade,
+                                     grants=grants)
         for change in resumption.upgraded:
             warn(f"resuming with another version than the run was paused with: {change} (recorded)")
         code = record_run(recorder, lambda book: record_resumption(book, resumption))
+        written = apply_recorded_writes(recorder) if code is None else None
     finally:
         recorder.close()
     result = resumption.result
@@ -373,7 +390,7 @@ def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str
             summary = get_mission(mission).summarise(result.final_state, result.paused_at)
         print_run_summary(mission, result, resumption.inputs["initial_state"], record_id=recorder.record.id,
                           summary=summary)
-    raise typer.Exit(exit_code_of(result))
+    raise typer.Exit(written or exit_code_of(result))
 
 
 RunArgument = Annotated[str, typer.Argument(
@@ -391,10 +408,13 @@ DecisionJsonOption = Annotated[bool, typer.Option("--json", help="Print the resu
 @reports_errors
 def approve_run(record_id: RunArgument, step: StepArgument, by: ByOption = None, note: NoteOption = None,
                 clock: DecisionClockOption = None, allow_upgrade: AllowUpgradeOption = False,
-                json_output: DecisionJsonOption = False, ledger: LedgerOption = None) -> None:
+                allow: AllowOption = None, json_output: DecisionJsonOption = False,
+                ledger: LedgerOption = None) -> None:
     """Approve the human step a run waits at, and resume it from there.
 
-    Nothing that ran before the pause runs again. Prints the outcome as
+    Nothing that ran before the pause runs again, and no effect it took is
+    taken again; the steps after it have the run's grants (and --allow). The
+    run's writes are applied once it succeeded and was recorded. Prints the outcome as
     lifeos run does; exit 0 when the run then succeeds, 1 when it fails, 4
     when it pauses again at another human step. A step is decided once: a
     second decision is refused, naming who decided and when.
@@ -405,19 +425,53 @@ def approve_run(record_id: RunArgument, step: StepArgument, by: ByOption = None,
 
       lifeos runs approve 3f2a9c confirm-plan --by ana --note "looks right"
     """
-    _decide(True, record_id, step, by, note, clock, allow_upgrade, json_output, ledger)
+    _decide(True, record_id, step, by, note, clock, allow_upgrade, json_output, ledger, allow)
 
 
 @runs_app.command("reject")
 @reports_errors
 def reject_run(record_id: RunArgument, step: StepArgument, by: ByOption = None, note: NoteOption = None,
                clock: DecisionClockOption = None, allow_upgrade: AllowUpgradeOption = False,
-               json_output: DecisionJsonOption = False, ledger: LedgerOption = None) -> None:
+               allow: AllowOption = None, json_output: DecisionJsonOption = False,
+               ledger: LedgerOption = None) -> None:
     """Reject the human step a run waits at: the run ends there, failed (exit 1).
 
     Example: lifeos runs reject 3f2a9c confirm-plan --note "wrong priorities"
     """
-    _decide(False, record_id, step, by, note, clock, allow_upgrade, json_output, ledger)
+    _decide(False, record_id, step, by, note, clock, allow_upgrade, json_output, ledger, allow)
+
+
+@runs_app.command("apply")
+@reports_errors
+def apply_run(
+    record_id: IdArgument,
+    ledger: LedgerOption = None,
+) -> None:
+    """Apply the writes of a recorded run that were not applied (an interrupted
+    run, or a write refused earlier). ID may name any record of the run. Idempotent: a file that already holds
+    what the run wrote is left alone; a file that changed since the run read it
+    is refused, naming it (exit 1).
+
+    Example: lifeos runs apply 3f2a9c
+    """
+    from ..ledger.store import open_ledger
+    from ..ledger.writes import apply_writes
+    from .grants import report_applied
+
+    from ..ledger.resuming import first_of_run
+
+    with open_ledger(ledger, create=False) as book:
+        record = book.run_of(first_of_run(book, book.get(record_id)))[-1]  # any record of the run: where it ended
+        if not record.success:
+            echo(f"error: record {record.id[:12]} is a run that did not succeed; its writes are never applied",
+                 err=True)
+            raise typer.Exit(EXIT_USAGE)
+        pending = book.unapplied_writes(record.id)
+        if not pending:
+            echo(f"nothing to apply: every write of {record.id[:12]} was applied")
+            raise typer.Exit(EXIT_OK)
+        done = report_applied(apply_writes(book, record), record.id)
+    raise typer.Exit(EXIT_OK if done else EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping
 from ..values.frozen import Frozen
 from ..values.snapshot import Snapshot
 from .decisions import Decision, decisions_of
+from .effects import NO_EFFECTS, EffectPolicy, EffectSession, Effects
 
 MAX_STATE_BYTES = 16 * 1024 * 1024
 """The largest state a run may hold, in bytes of canonical JSON (16 MiB)."""
@@ -37,6 +38,8 @@ class ExecutionContext(Frozen):
     ``pause_at_undecided``: then the run *pauses* there, nothing after it
     runs, and the result can be resumed with a decision
     (:meth:`~lifeos_core.engine.orchestrator.Orchestrator.resume_workflow`).
+    ``effects`` (an :class:`~lifeos_core.engine.effects.EffectPolicy`) says
+    what the run's effects may touch: nothing, by default.
     ``clock`` is the run's only source of time; ``max_state_bytes`` bounds
     the state (canonical JSON) before and after every step, and may be set
     below :data:`MAX_STATE_BYTES`, never above.
@@ -45,7 +48,7 @@ class ExecutionContext(Frozen):
     ``initial_state`` gives a read-only copy of it.
     """
 
-    __slots__ = _fields = ("snapshot", "decisions", "clock", "max_state_bytes", "pause_at_undecided")
+    __slots__ = _fields = ("snapshot", "decisions", "clock", "max_state_bytes", "pause_at_undecided", "effects")
 
     def __init__(
         self,
@@ -54,6 +57,7 @@ class ExecutionContext(Frozen):
         clock: Clock | None = None,
         max_state_bytes: int = MAX_STATE_BYTES,
         pause_at_undecided: bool = False,
+        effects: EffectPolicy | None = None,
     ) -> None:
         snapshot = Snapshot.of({} if initial_state is None else initial_state, "initial state")
         decisions = decisions_of(approvals)
@@ -67,8 +71,10 @@ class ExecutionContext(Frozen):
             )
         if not isinstance(pause_at_undecided, bool):
             raise WorkflowInputError(f"pause_at_undecided must be true or false, got {pause_at_undecided!r}")
+        if effects is not None and not isinstance(effects, EffectPolicy):
+            raise WorkflowInputError(f"effects must be an EffectPolicy, got {type(effects).__name__}")
         self._set(snapshot=snapshot, decisions=decisions, clock=clock, max_state_bytes=max_state_bytes,
-                  pause_at_undecided=pause_at_undecided)
+                  pause_at_undecided=pause_at_undecided, effects=NO_EFFECTS if effects is None else effects)
 
     @property
     def approvals(self) -> FrozenMap:
@@ -91,7 +97,8 @@ class ExecutionContext(Frozen):
 
 
 class StepContext(Frozen):
-    """What an operation may know about its run besides state and payload.
+    """What an operation may know about its run besides state and payload, and
+    its one way to the world (``effects``).
 
     ``params`` are the mission params the workflow was planned with (its
     ``metadata["resolved_params"]``; empty for hand-built workflows). ``now()``
@@ -99,11 +106,11 @@ class StepContext(Frozen):
     both are inputs of the run, so a run stays reproducible. Read-only.
     """
 
-    __slots__ = ("workflow_id", "step_id", "clock", "params", "seed_text", "_random")
+    __slots__ = ("workflow_id", "step_id", "clock", "params", "seed_text", "_random", "_session", "_effects")
     _fields = ("workflow_id", "step_id", "clock", "params", "seed_text")
 
     def __init__(self, workflow_id: str, step_id: str, clock: Clock, params: Mapping[str, Any] | None = None,
-                 seed_text: str = "") -> None:
+                 seed_text: str = "", session: EffectSession | None = None) -> None:
         setattr_ = object.__setattr__  # built for every step, so kept cheap
         setattr_(self, "workflow_id", workflow_id)
         setattr_(self, "step_id", step_id)
@@ -111,6 +118,8 @@ class StepContext(Frozen):
         setattr_(self, "params", FrozenMap() if params is None else params)
         setattr_(self, "seed_text", seed_text)
         setattr_(self, "_random", None)
+        setattr_(self, "_session", session)
+        setattr_(self, "_effects", None)
 
     def now(self) -> datetime:
         """The run's time."""
@@ -123,6 +132,15 @@ class StepContext(Frozen):
         operation first asks for it (most never do: seeding costs more than
         the rest of a step), and is the step's own, not a cache."""
         return self._derived("_random", self._seeded_random)
+
+    @property
+    def effects(self) -> Effects:
+        """The step's way to the world: reads, commands, HTTP and (deferred)
+        writes, each granted by the user and recorded (see docs/effects.md)."""
+        return self._derived("_effects", self._make_effects)
+
+    def _make_effects(self) -> Effects:
+        return Effects(self._session if self._session is not None else EffectSession(NO_EFFECTS))
 
     def _seeded_random(self) -> _random.Random:
         return _random.Random(int(hashlib.sha256(self.seed_text.encode()).hexdigest(), 16))

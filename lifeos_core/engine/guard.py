@@ -635,3 +635,15 @@ def unguarded_for_benchmarks() -> Iterator[None]:
         yield
     finally:
         _enabled = True
+
+
+@contextmanager
+def outside_the_envelope() -> Iterator[None]:
+    """Run the enclosed code as if no step were running: what an effect does
+    (lifeos_core.engine.effects) after its grant was checked. Everything
+    else the operation does stays inside the envelope."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)

@@ -102,6 +102,7 @@ class Orchestrator:
         pause_at_undecided: bool = True,
         verify: bool = False,
         max_state_bytes: int | None = None,
+        effects: Any = None,
     ) -> OrchestrationResult:
         """Go on with ``paused``, a run of ``workflow`` that paused at a human
         step, given decisions on that step (and on later ones, if known).
@@ -148,7 +149,7 @@ class Orchestrator:
         context = ExecutionContext(paused._values[3], approvals,
                                    FixedClock(receipt["start_time"]) if clock is None else clock,
                                    **({} if max_state_bytes is None else {"max_state_bytes": max_state_bytes}),
-                                   pause_at_undecided=pause_at_undecided)
+                                   pause_at_undecided=pause_at_undecided, effects=effects)
         for step_id in context.decisions:
             if step_id in decided:
                 entry = decided[step_id]

@@ -25,7 +25,7 @@ class OrchestrationResult(Frozen):
     is its own immutable snapshot, and copies come from it at C speed.
     """
 
-    __slots__ = ("_values", "_own", "_encoded", "_hash")
+    __slots__ = ("_values", "_own", "_encoded", "_hash", "_bodies")
     _fields = ("id", "success", "executed_steps", "final_state", "failed_step_id", "error_message", "lineage",
                "receipt")
 
@@ -53,7 +53,7 @@ class OrchestrationResult(Frozen):
         values = (id, bool(success), tuple(executed_steps), Snapshot.of(final_state, "final state"),
                   failed_step_id, error_message)
         self._set(_values=values, _own=None, _encoded=(stored_lineage, stored_receipt, sha256_hex(canonical_receipt)),
-                  _hash=None)
+                  _hash=None, _bodies=None)
 
     @classmethod
     def _of_run(cls, *fields: Any) -> "OrchestrationResult":
@@ -63,8 +63,15 @@ class OrchestrationResult(Frozen):
         floats) when first read, since a run whose receipt nobody reads (a
         quick ``run_mission`` from Python) should not pay for encoding it."""
         self = object.__new__(cls)
-        self._set(_values=fields[:6], _own=fields[6:], _encoded=None, _hash=None)
+        self._set(_values=fields[:6], _own=fields[6:], _encoded=None, _hash=None, _bodies=None)
         return self
+
+    def effect_bodies(self) -> dict[str, bytes]:
+        """The bytes the run's effects brought in (responses as canonical JSON,
+        and the texts of intended writes), by SHA-256: what the ledger stores,
+        content-addressed, beside the record. Not part of ``to_dict()``: the
+        lineage names each by its digest. Empty for a result read back."""
+        return dict(self._bodies or {})
 
     def _lineage_and_receipt(self) -> tuple[bytes, bytes, str]:
         """The stored lineage, the stored receipt and the receipt's digest."""
@@ -217,7 +224,7 @@ class OrchestrationResult(Frozen):
 def _restore(fields: tuple[Any, ...], encoded: tuple[bytes, bytes, str], digest: str | None) -> OrchestrationResult:
     """A pickled :class:`OrchestrationResult`, as it was."""
     result = object.__new__(OrchestrationResult)
-    result._set(_values=fields, _own=None, _encoded=encoded, _hash=digest)
+    result._set(_values=fields, _own=None, _encoded=encoded, _hash=digest, _bodies=None)
     return result
 
 

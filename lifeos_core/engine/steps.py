@@ -16,6 +16,8 @@ from typing import Any
 from ..values.clock import FixedClock, clock_text
 from .context import ExecutionContext, StepContext
 from .decisions import Decision, decision_of_entry, receipt_entry
+from .effects import EffectSession
+from ..values.canonical import stable_hash
 from ..errors import EnvelopeViolation, NotJSONError, StepFailed
 from .guard import EnvelopeBreach, enclosing_steps, guarded, inside_step
 from .operations import noop
@@ -57,13 +59,14 @@ _STATE_OF_STEP = "state {} by step {!r}"
 class _Outcome:
     """What one call of an operation came to."""
 
-    __slots__ = ("state", "error", "breach")
+    __slots__ = ("state", "error", "breach", "effects")
 
     def __init__(self, state: Snapshot | None = None, error: str | None = None,
-                 breach: EnvelopeBreach | None = None) -> None:
+                 breach: EnvelopeBreach | None = None, effects: list[dict[str, Any]] | None = None) -> None:
         self.state = state  # the new state (also a failing step's reported state)
         self.error = error  # why the step failed
         self.breach = breach
+        self.effects = effects or []  # what the step took from the world, for its lineage entry
 
     def describe(self) -> str:
         if self.breach is not None:
@@ -105,6 +108,9 @@ class Run:
         self.error_message: str | None = None
         self.violation: dict[str, str] | None = None
         self.paused_at: str | None = None
+        self.session = EffectSession(context.effects)
+        self.earlier_writes: list[dict[str, Any]] = []  # intended before a pause
+        self.earlier_grants: list[str] = []
         self.first_step = 0
         self.started: tuple[str, str] | None = None  # (start time, initial state hash) of a resumed run
         params = workflow.metadata.get("resolved_params")
@@ -129,6 +135,10 @@ class Run:
             if decision is not None:
                 earlier[entry["id"]] = decision
         self.decisions = {**earlier, **self.decisions}
+        self.session.bodies.update(paused._bodies or {})  # what the first part brought in is recorded with the whole
+        self.earlier_writes = list(receipt.get("writes", []))
+        self.session.read_digests = dict(receipt.get("reads", {}))
+        self.earlier_grants = list(receipt.get("grants", []))
         return self
 
     def _check_size(self, size: int, what: str) -> None:
@@ -171,30 +181,46 @@ class Run:
         }
         if self.paused_at is not None:
             receipt["paused_at"] = self.paused_at  # only in paused results: other receipts keep their hashes
-        return OrchestrationResult._of_run(self.workflow.id, success, tuple(self.executed), self.state,
-                                           self.failed_step_id, self.error_message, self.lineage, receipt)
+        taken = [effect for entry in self.lineage for effect in entry.get("effects", ())]
+        if taken:  # only in runs that took effects, for the same reason
+            receipt["effects_sha256"] = stable_hash(taken)
+            receipt["grants"] = sorted(set(self.earlier_grants) | self.session.used)
+        writes = _last_write_wins([*self.earlier_writes, *self.session.writes])
+        if writes:
+            receipt["writes"] = writes
+        if self.paused_at is not None and taken:
+            reads = self.session.read_record()
+            if reads:
+                receipt["reads"] = reads  # what a write after the resume is checked against
+        result = OrchestrationResult._of_run(self.workflow.id, success, tuple(self.executed), self.state,
+                                             self.failed_step_id, self.error_message, self.lineage, receipt)
+        result._set(_bodies=self.session.bodies)
+        return result
 
     # --- recording ---------------------------------------------------------------------
 
-    def _record(self, step: StepSpec, status: str, output_hash: str | None) -> None:
-        self.lineage.append(
-            {
-                "step_id": step.id,
-                "kind": step.kind,
-                "operation": step.operation,
-                "status": status,
-                "input_hash": self.state_hash,
-                "output_hash": output_hash,
-            }
-        )
+    def _record(self, step: StepSpec, status: str, output_hash: str | None,
+                effects: list[dict[str, Any]] | None = None) -> None:
+        entry = {
+            "step_id": step.id,
+            "kind": step.kind,
+            "operation": step.operation,
+            "status": status,
+            "input_hash": self.state_hash,
+            "output_hash": output_hash,
+        }
+        if effects:
+            entry["effects"] = effects  # only for steps that took effects: other lineages keep their hashes
+        self.lineage.append(entry)
 
     def _fail(self, step: StepSpec, message: str) -> bool:
         self.failed_step_id = step.id
         self.error_message = _text(message)
         return False
 
-    def _advance(self, step: StepSpec, status: str, state: Snapshot) -> None:
-        self._record(step, status, state.digest)
+    def _advance(self, step: StepSpec, status: str, state: Snapshot,
+                 effects: list[dict[str, Any]] | None = None) -> None:
+        self._record(step, status, state.digest, effects)
         self.state, self.state_hash = state, state.digest
 
     # --- human steps -------------------------------------------------------------------
@@ -214,13 +240,24 @@ class Run:
     # --- runtime steps -----------------------------------------------------------------
 
     def _step_context(self, step: StepSpec) -> StepContext:
-        return StepContext(self.workflow.id, step.id, self.context.clock, self.params, f"{self.inputs}:{step.id}")
+        return StepContext(self.workflow.id, step.id, self.context.clock, self.params, f"{self.inputs}:{step.id}",
+                           self.session)
 
-    def _attempt(self, step: StepSpec) -> _Outcome:
-        """Call the step's operation once, inside the envelope, and judge what it returned."""
+    def _attempt(self, step: StepSpec, again: bool = False) -> _Outcome:
+        """Call the step's operation once, inside the envelope, and judge what it
+        returned (``again``: a second time, on the effects' responses of the first)."""
         operation = self.operations[step.operation]  # type: ignore[index]
         if operation is noop:
             return _Outcome(state=self.state)  # nothing to run: the snapshot passes through as it is
+        self.session.begin(step.id, again)
+        outcome = self._call(step, operation)
+        outcome.effects = self.session.end()
+        if self.session.refusal is not None and outcome.breach is None:
+            outcome.error = self.session.refusal  # refused, even if the operation caught it
+            outcome.state = None  # and what it returned after that is not its outcome
+        return outcome
+
+    def _call(self, step: StepSpec, operation: Callable[..., Any]) -> _Outcome:
         reported: Any = None
         error: str | None = None
         with guarded((self.workflow.id, step.id)) as guard:
@@ -253,8 +290,8 @@ class Run:
 
     def _runtime(self, step: StepSpec) -> bool:
         outcome = self._attempt(step)
-        if self.verify and outcome.breach is None:
-            difference = _disagreement(outcome, self._attempt(step))
+        if self.verify and outcome.breach is None and self.session.refusal is None:
+            difference = _disagreement(outcome, self._attempt(step, again=True))
             if difference is not None:
                 self._record(step, NONDETERMINISTIC, None)
                 return self._fail(step, f"step {step.id!r} is not deterministic: two runs of its operation "
@@ -266,12 +303,27 @@ class Run:
                                     "— operations may not leave the envelope")
         if outcome.error is not None:
             if outcome.state is None:
-                self._record(step, FAILED, None)
+                self._record(step, FAILED, None, outcome.effects)
             else:
-                self._advance(step, FAILED, outcome.state)
+                self._advance(step, FAILED, outcome.state, outcome.effects)
             return self._fail(step, f"step {step.id!r} failed: {outcome.error}")
-        self._advance(step, COMPLETED, outcome.state)  # type: ignore[arg-type]
+        self._advance(step, COMPLETED, outcome.state, outcome.effects)  # type: ignore[arg-type]
         return True
+
+
+def _last_write_wins(writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One write per file: the last text, checked against what the file held
+    before the first (a file written before a pause and again after it)."""
+    kept: dict[Any, dict[str, Any]] = {}
+    for write in writes:
+        path = write.get("path")
+        if path is None:
+            kept[len(kept), "plugin"] = write
+        elif path in kept:
+            kept[path] = {**write, "before_sha256": kept[path]["before_sha256"]}
+        else:
+            kept[path] = write
+    return list(kept.values())
 
 
 def _text(message: str) -> str:

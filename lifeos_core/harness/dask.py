@@ -105,10 +105,10 @@ def pack_batch(scenarios: Sequence[ScenarioDefinition]) -> bytes:
     """
     import orjson
 
-    from .scenarios import scenario_calls
+    from .scenarios import scenario_calls, scenario_fixtures
 
     return orjson.dumps([[scenario.scenario_name, orjson.Fragment(scenario.snapshot.stored()), scenario.clock,
-                          scenario_calls(scenario)]
+                          scenario_calls(scenario), scenario_fixtures(scenario)]
                          for scenario in scenarios])
 
 
@@ -123,8 +123,8 @@ def run_batch(packed: bytes, verify: bool, expected: dict[str, Any], missions: l
     if problems:
         raise ExecutorError(f"worker {_worker_address()} differs from the client: {'; '.join(problems)}")
     with _long_switch_interval():
-        return [run_scenario_parts(name, state, clock, calls, verify)
-                for name, state, clock, calls in orjson.loads(packed)]
+        return [run_scenario_parts(name, state, clock, calls, verify, fixtures)
+                for name, state, clock, calls, fixtures in orjson.loads(packed)]
 
 
 _switch_lock = threading.Lock()

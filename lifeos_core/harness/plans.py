@@ -7,6 +7,9 @@ The config format mirrors the Python definitions::
       - scenario_name: morning
         initial_state: {tasks: []}
         clock: 2026-11-23T08:00:00Z        # optional
+        effects:                            # optional: what the missions' effects get, with no I/O
+          - {read: tasks.md, text: "- [ ] Pay rent"}
+        grants: [run:pytest]                # optional, here or at the top: real effects allowed
         missions:
           - {name: daily_loop, params: {capacity_minutes: 120}}
           - {name: echo, alias: second_echo, approvals: {}}   # alias/approvals optional
@@ -40,8 +43,8 @@ from ..values.frozen import Frozen
 from ..values.jsonvalue import FrozenMap
 from .testrun import TestRunResult, run_test_run
 
-PLAN_FIELDS = ("suite_name", "scenarios", "expectations")
-SCENARIO_FIELDS = ("scenario_name", "initial_state", "clock", "missions", "expectations")
+PLAN_FIELDS = ("suite_name", "scenarios", "expectations", "grants")
+SCENARIO_FIELDS = ("scenario_name", "initial_state", "clock", "missions", "expectations", "effects", "grants")
 CALL_FIELDS = ("name", "params", "alias", "approvals", "expect_pause")
 EXPECTATION_FIELDS = ("id", "scenario_name", "mission_name", "path", "op", "expected")
 EXPECTATIONS_FILE_FIELDS = ("expectations",)
@@ -101,6 +104,7 @@ class _Reader:
         self.source = source
         self.problems: list[str] = []
         self.parts = _PartsBeingRead()
+        self.plan_grants: list[str] = []  # the plan's top-level grants, which every scenario has
 
     def label(self, where: str) -> str:
         return f"{self.source}: {where}" if self.source and where else (self.source or where)
@@ -185,7 +189,9 @@ class _Reader:
             readable = missions is not _BAD and all(call is not _BAD for call in calls)
             self.parts.scenario_keys[name] = [call.key for call in calls] if readable else None
         scenario = self.build(where, ScenarioDefinition, scenario_name=name, initial_state=initial_state,
-                              missions=[call for call in calls if call is not _BAD], clock=config.get("clock"))
+                              missions=[call for call in calls if call is not _BAD], clock=config.get("clock"),
+                              effects=config.get("effects") or (),
+                              grants=[*self.plan_grants, *(config.get("grants") or ())])
         if missions is _BAD or any(call is _BAD for call in calls):
             return _BAD
         if scenario is not _BAD:
@@ -197,6 +203,11 @@ class _Reader:
         if config is None:
             return _BAD
         suite_name = self.field(config, "suite_name", "")
+        grants = config.get("grants") or []
+        if isinstance(grants, (list, tuple)) and all(isinstance(grant, str) for grant in grants):
+            self.plan_grants = list(grants)
+        else:
+            self.fail("grants", "grants must be a list of SCOPE:VALUE strings (e.g. read:notes, run:pytest)")
         listed = self.items(config, "scenarios", "")
         if listed is _BAD:
             return _BAD
@@ -352,6 +363,19 @@ class TestPlan(Frozen):
         from .checks import check_plan
 
         return check_plan(self).errors
+
+    @property
+    def grants(self) -> list[str]:
+        """Every grant the plan's scenarios carry."""
+        return sorted({grant for scenario in self.suite.scenarios for grant in scenario.grants})
+
+    def without_grants(self) -> "TestPlan":
+        """The same plan with no grants: what a plan file the user has not
+        trusted may do (its effects need fixtures)."""
+        scenarios = [scenario.replace(grants=()) for scenario in self.suite.scenarios]
+        plan = TestPlan(ScenarioSuiteDefinition(self.suite.suite_name, scenarios), self.expectations, self.source)
+        object.__setattr__(plan, "parts", self.parts)
+        return plan
 
     def run(self, *, verify: bool = False) -> TestRunResult:
         """Check the plan against the installed missions, as ``lifeos test`` does

@@ -141,7 +141,15 @@ class PlanFile(pytest.File):
             from .plans import parse_test_plan
 
             shown = _shown(self.path)
-            plan = self._plan = parse_test_plan(read_data_file(shown, "test plan"), source=shown)
+            plan = parse_test_plan(read_data_file(shown, "test plan"), source=shown)
+            if plan.grants:
+                from ..values.trust import is_trusted
+
+                if not is_trusted(self.path):  # a cloned repository grants nothing until its owner trusts the plan
+                    self.warn(LifeosPlanWarning(f"{shown} grants {', '.join(plan.grants)}, but it is not trusted, so "
+                                                f"those grants do not count (lifeos trust {shown})"))
+                    plan = plan.without_grants()
+            self._plan = plan
         return plan
 
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..engine.effects import EffectFixture, EffectPolicy
 from ..engine.result import OrchestrationResult
 from ..errors import DefinitionError, LifeosError
 from ..missions import run_mission
 from ..values.canonical import stable_hash
 from ..values.clock import LOGICAL_CLOCK, FixedClock, format_instant
 from ..values.frozen import Frozen, require_text
-from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping, readonly
+from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping, readonly, thaw
 from ..values.snapshot import Snapshot
 
 
@@ -79,7 +80,13 @@ class ScenarioDefinition(Frozen):
     """A named initial state and the missions to run on it.
 
     ``clock`` is the time every mission of the scenario runs at (an ISO 8601
-    instant; the fixed logical clock when omitted).
+    instant; the fixed logical clock when omitted). ``effects`` are recorded
+    responses its missions' effects get instead of touching the world
+    (:class:`~lifeos_core.engine.effects.EffectFixture`, or plan-file
+    shorthand such as ``{read: tasks.md, text: ...}``); an effect with no
+    fixture fails its step unless ``grants`` (``--allow`` texts) allow it.
+    (``lifeos test`` counts the grants of a plan file only once the user
+    trusted the file: ``lifeos trust``.)
 
     The initial state is kept as the engine keeps a state (a
     :class:`~lifeos_core.values.snapshot.Snapshot`: encoded once, at C speed),
@@ -87,11 +94,12 @@ class ScenarioDefinition(Frozen):
     ``initial_state`` reads it back, read-only, when asked for.
     """
 
-    __slots__ = ("scenario_name", "snapshot", "missions", "clock", "_initial_state")
-    _fields = ("scenario_name", "initial_state", "missions", "clock")
+    __slots__ = ("scenario_name", "snapshot", "missions", "clock", "effects", "grants", "_initial_state")
+    _fields = ("scenario_name", "initial_state", "missions", "clock", "effects", "grants")
 
     def __init__(self, scenario_name: str, initial_state: Mapping[str, Any] | Snapshot | None = None,
-                 missions: Sequence[MissionCall] = (), clock: str | None = None) -> None:
+                 missions: Sequence[MissionCall] = (), clock: str | None = None,
+                 effects: Sequence[EffectFixture | Mapping[str, Any]] = (), grants: Sequence[str] = ()) -> None:
         require_text(scenario_name, "Field 'scenario_name'", DefinitionError, "scenario_name")
         if initial_state is not None and not isinstance(initial_state, (Mapping, Snapshot)):
             raise DefinitionError(f"Field 'initial_state' must be a dict or None, got {type(initial_state).__name__}",
@@ -120,8 +128,23 @@ class ScenarioDefinition(Frozen):
                 clock = format_instant(clock)
             except LifeosError as exc:
                 raise DefinitionError(str(exc), "clock") from None
+        if isinstance(effects, (str, bytes, Mapping)) or not isinstance(effects, Sequence):
+            raise DefinitionError(f"effects of scenario {scenario_name!r} must be a list of fixtures", "effects")
+        fixtures = []
+        for index, item in enumerate(effects):
+            try:
+                fixtures.append(item if isinstance(item, EffectFixture) else EffectFixture.shorthand(item))
+            except (LifeosError, TypeError, AttributeError) as exc:
+                raise DefinitionError(f"effect fixture {index + 1}: {exc}", "effects") from None
+        if isinstance(grants, (str, bytes)) or not all(isinstance(grant, str) for grant in grants):
+            raise DefinitionError(f"grants of scenario {scenario_name!r} must be a list of SCOPE:VALUE strings",
+                                  "grants")
+        try:
+            EffectPolicy(grants)
+        except LifeosError as exc:
+            raise DefinitionError(str(exc), "grants") from None
         self._set(scenario_name=scenario_name, snapshot=snapshot, missions=missions, clock=clock,
-                  _initial_state=None)
+                  effects=tuple(fixtures), grants=tuple(grants), _initial_state=None)
 
     @property
     def initial_state(self) -> FrozenMap:
@@ -132,7 +155,7 @@ class ScenarioDefinition(Frozen):
         return freeze(self.snapshot.load(), "initial state")
 
     def _arguments(self) -> tuple[Any, ...]:
-        return (self.scenario_name, self.snapshot, self.missions, self.clock)
+        return (self.scenario_name, self.snapshot, self.missions, self.clock, self.effects, self.grants)
 
 
 class ScenarioResult(Frozen):
@@ -185,7 +208,8 @@ def run_scenario(defn: ScenarioDefinition, *, verify: bool = False) -> ScenarioR
     """
     if not isinstance(defn, ScenarioDefinition):
         raise DefinitionError(f"run_scenario needs a ScenarioDefinition, got {type(defn).__name__}")
-    return run_scenario_parts(defn.scenario_name, defn.snapshot, defn.clock, scenario_calls(defn), verify)
+    return run_scenario_parts(defn.scenario_name, defn.snapshot, defn.clock, scenario_calls(defn), verify,
+                              scenario_fixtures(defn))
 
 
 def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any, bool]]:
@@ -194,17 +218,30 @@ def scenario_calls(defn: ScenarioDefinition) -> list[tuple[str, str, Any, Any, b
             for call in defn.missions]
 
 
+def scenario_fixtures(defn: ScenarioDefinition) -> list[dict[str, Any]]:
+    """The effect fixtures and grants of ``defn`` as plain data (what a Dask
+    worker is sent): a grant travels as ``{"grant": TEXT}``."""
+    return [*({"kind": fixture.kind, "request": thaw(fixture.match), "response": thaw(fixture.response)}
+              for fixture in defn.effects), *({"grant": grant} for grant in defn.grants)]
+
+
 def run_scenario_parts(scenario_name: str, initial_state: Mapping[str, Any] | Snapshot, clock: str | None,
-                       calls: Sequence[Sequence[Any]], verify: bool = False) -> ScenarioResult:
+                       calls: Sequence[Sequence[Any]], verify: bool = False,
+                       fixtures: Sequence[Mapping[str, Any]] = ()) -> ScenarioResult:
     """:func:`run_scenario` on the parts of a definition (as a Dask worker gets
     them: checked where the plan was read, then sent as JSON)."""
     run_clock = FixedClock(clock) if clock is not None else LOGICAL_CLOCK
+    # Only a scenario with fixtures pays for a policy (and for asking the plugins for their effect kinds).
+    effects = None
+    if fixtures:
+        effects = EffectPolicy([item["grant"] for item in fixtures if "grant" in item],
+                               fixtures=[EffectFixture.shorthand(item) for item in fixtures if "grant" not in item])
     results: dict[str, OrchestrationResult] = {}
     for key, name, params, approvals, pause in calls:
         # Every mission reads the same initial state, which no run changes:
         # the engine keeps its own encoded copy, and operations get fresh ones.
         results[key] = run_mission(name, params, initial_state, approvals=approvals, clock=run_clock, verify=verify,
-                                   pause_at_undecided=pause)
+                                   pause_at_undecided=pause, effects=effects)
     return ScenarioResult(
         scenario_name=scenario_name,
         mission_results=results,

@@ -29,6 +29,7 @@ def record_mission_run(
     result: Any,
     pause: bool = False,
     started_by: str | None = None,
+    grants: list[str] | None = None,
 ) -> LedgerRecord:
     """Record one mission run (``result`` is its OrchestrationResult, ``workflow`` what it ran).
 
@@ -38,7 +39,7 @@ def record_mission_run(
     inputs, its versions, and its result (the state so far, the receipt and
     lineage up to the waiting step). ``started_by`` names who started it.
     """
-    inputs = mission_inputs(mission, params, initial_state, approvals, clock, verify, pause)
+    inputs = mission_inputs(mission, params, initial_state, approvals, clock, verify, pause, grants)
     extra: dict[str, Any] = {"status": result.status, **paused_state(result)}
     if started_by is not None:
         extra["started_by"] = started_by
@@ -50,6 +51,7 @@ def record_mission_run(
         result=result.to_dict(),
         success=result.success,
         extra=extra,
+        bodies=result.effect_bodies(),
     )
 
 
@@ -60,7 +62,8 @@ def paused_state(result: Any) -> dict[str, str]:
 
 
 def mission_inputs(mission: str, params: Mapping[str, Any], initial_state: Mapping[str, Any],
-                   approvals: Mapping[str, Any], clock: str, verify: bool, pause: bool) -> dict[str, Any]:
+                   approvals: Mapping[str, Any], clock: str, verify: bool, pause: bool,
+                   grants: list[str] | None = None) -> dict[str, Any]:
     """A mission run's recorded inputs: what a replay runs it again from.
     ``approvals`` holds each decision as true/false; ``decisions`` the
     attested ones whole (who, when, note)."""
@@ -75,6 +78,8 @@ def mission_inputs(mission: str, params: Mapping[str, Any], initial_state: Mappi
         inputs["decisions"] = attested
     if pause:
         inputs["pause"] = True
+    if grants:
+        inputs["grants"] = list(grants)  # as given (--allow, trusted config): what a live replay grants again
     return inputs
 
 

@@ -47,7 +47,7 @@ _INPUT_FIELDS: dict[str, tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[tu
     MISSION_RUN: (
         (("mission", ("string",)), ("params", ("object",)), ("initial_state", ("object",)),
          ("approvals", ("object",)), ("clock", ("string",))),
-        (("verify", ("boolean",)), ("decisions", ("object",)), ("pause", ("boolean",))),
+        (("verify", ("boolean",)), ("decisions", ("object",)), ("pause", ("boolean",)), ("grants", ("array",))),
     ),
     TEST_RUN: (
         (("plan", ("object",)), ("expectations", ("object", "null"))),
@@ -223,13 +223,16 @@ class ExpectedHead(Frozen):
 
 class Verification(Frozen):
     """The outcome of checking every record: ``problems`` names each broken one
-    (and a head kept elsewhere that the chain no longer holds)."""
+    (and a head kept elsewhere that the chain no longer holds); ``unapplied``
+    names the deferred writes of recorded runs that were not applied yet
+    (``lifeos runs apply`` finishes them)."""
 
-    __slots__ = _fields = ("records", "head", "problems", "expected_head")
+    __slots__ = _fields = ("records", "head", "problems", "expected_head", "unapplied")
 
     def __init__(self, records: int, head: str | None, problems: tuple[str, ...] = (),
-                 expected_head: ExpectedHead | None = None) -> None:
-        self._set(records=records, head=head, problems=tuple(problems), expected_head=expected_head)
+                 expected_head: ExpectedHead | None = None, unapplied: tuple[str, ...] = ()) -> None:
+        self._set(records=records, head=head, problems=tuple(problems), expected_head=expected_head,
+                  unapplied=tuple(unapplied))
 
     @property
     def intact(self) -> bool:

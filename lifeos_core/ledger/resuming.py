@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..engine.decisions import Decision, decision_of_entry
+from ..engine.effects import EffectPolicy
 from ..engine.result import OrchestrationResult
 from ..errors import LifeosError, WorkflowInputError
 from ..missions import plan_mission, resume_planned, versions_used
@@ -120,7 +121,7 @@ class Resumption(Frozen):
 
 
 def resume_recorded(ledger: Ledger, run_id: str, step_id: str, decision: Decision, *,
-                    allow_upgrade: bool = False) -> Resumption:
+                    allow_upgrade: bool = False, grants: tuple[str, ...] = (), ask: Any = None) -> Resumption:
     """Decide ``step_id`` of the recorded run ``run_id`` (any of its records, by
     id or unique prefix) and run it on from there. Nothing is recorded yet:
     :func:`record_resumption` does that, and refuses if someone else decided first.
@@ -128,7 +129,9 @@ def resume_recorded(ledger: Ledger, run_id: str, step_id: str, decision: Decisio
     Raises :class:`LedgerError` when the run is not waiting at that step (it
     waits elsewhere, finished, or the step was decided, naming by whom and
     when), or when the mission or lifeos-core versions differ from the paused
-    record's and ``allow_upgrade`` is false.
+    record's and ``allow_upgrade`` is false. The steps after the pause take
+    effects with the run's recorded grants plus ``grants``; effects taken
+    before the pause are not taken again.
     """
     start = ledger.get(run_id)
     if start.kind != MISSION_RUN:
@@ -165,7 +168,8 @@ def resume_recorded(ledger: Ledger, run_id: str, step_id: str, decision: Decisio
         workflow = plan_mission(inputs["mission"], inputs["params"])
         paused = OrchestrationResult.from_dict(_paused_result(latest))
         result = resume_planned(workflow, paused, {**_later_decisions(inputs, paused), step_id: decision},
-                                clock=FixedClock(inputs["clock"]), verify=inputs.get("verify", False))
+                                clock=FixedClock(inputs["clock"]), verify=inputs.get("verify", False),
+                                effects=EffectPolicy([*inputs.get("grants", []), *grants], ask=ask))
     except WorkflowInputError as exc:
         raise LedgerError(f"run {run[0].id[:12]} cannot be resumed: {exc}") from None
     except LifeosError as exc:
@@ -174,6 +178,8 @@ def resume_recorded(ledger: Ledger, run_id: str, step_id: str, decision: Decisio
                               f"({'; '.join(changes)}): {exc}") from None
         raise
     decided_inputs = dict(inputs)
+    if grants:
+        decided_inputs["grants"] = list(dict.fromkeys([*inputs.get("grants", []), *grants]))
     decided_inputs["approvals"] = {**inputs["approvals"], step_id: decision.approved}
     if decision.attested:
         decided_inputs["decisions"] = {**inputs.get("decisions", {}), step_id: decision.to_dict()}
@@ -196,4 +202,5 @@ def record_resumption(ledger: Ledger, resumption: Resumption) -> LedgerRecord:
     if resumption.upgraded:
         extra["allow_upgrade"] = True
     return ledger.append(MISSION_RUN, paused.name, inputs=resumption.inputs, versions=resumption.versions,
-                         result=resumption.result.to_dict(), success=resumption.result.success, extra=extra)
+                         result=resumption.result.to_dict(), success=resumption.result.success, extra=extra,
+                         bodies=resumption.result.effect_bodies())

@@ -116,7 +116,20 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE UNIQUE INDEX records_by_resumed ON records (resumes) WHERE resumes IS NOT NULL",
         "CREATE INDEX records_paused ON records (seq) WHERE status = 'paused'",
     ),
+    (  # version 4: what effects brought in, by SHA-256, and the deferred writes still to apply
+        "CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, body BLOB NOT NULL)",
+        """CREATE TABLE writes (
+               record TEXT NOT NULL,
+               position INTEGER NOT NULL,
+               path TEXT NOT NULL,
+               applied_at TEXT,
+               PRIMARY KEY (record, position)
+           )""",
+        "CREATE INDEX writes_pending ON writes (record) WHERE applied_at IS NULL",
+    ),
 )
+EFFECTS_SINCE = 4
+"""The schema version that added the ``blobs`` and ``writes`` tables."""
 RUN_COLUMNS_SINCE = 3
 """The schema version that added the ``status`` and ``resumes`` columns."""
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -328,6 +341,7 @@ class Ledger:
         now: Callable[[], datetime] | None = None,
         executor: Mapping[str, Any] | None = None,
         extra: Mapping[str, Any] | None = None,
+        bodies: Mapping[str, bytes] | None = None,
     ) -> LedgerRecord:
         """Add a record at the head of the chain and return it.
 
@@ -339,8 +353,11 @@ class Ledger:
         :func:`record_problem`). A record that resumes a paused one is
         written only if no other record resumes it already (checked under the
         write lock, and by a unique index): otherwise :class:`DecidedAlready`
-        names the record that did. A record that a reader could not use is
-        refused before anything is written.
+        names the record that did. ``bodies`` (digest to bytes: what the run's
+        effects brought in) are stored content-addressed in the same
+        transaction, and the deferred writes of a run that succeeded (its
+        receipt's ``writes``) are entered as not applied yet. A record that a
+        reader could not use is refused before anything is written.
         """
         if self.read_only:
             raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to record")
@@ -365,6 +382,14 @@ class Ledger:
         if (resumes is not None or content.get("status") == "paused") and not run_columns:
             raise LedgerError(f"the ledger {self.path} has schema version {self.schema_version}, too old to hold "
                               "paused runs; open it with this lifeos without read_only to upgrade it")
+        receipt = result.get("receipt") if isinstance(result, Mapping) else None
+        writes = list(receipt.get("writes", [])) if success and isinstance(receipt, Mapping) else []
+        if (bodies or writes) and self.schema_version < EFFECTS_SINCE:
+            raise LedgerError(f"the ledger {self.path} has schema version {self.schema_version}, too old to hold "
+                              "effects; open it with this lifeos without read_only to upgrade it")
+        for digest, data in (bodies or {}).items():
+            if sha256_hex(bytes(data)) != digest:
+                raise LedgerError(f"refusing to record this {kind} of {name!r}: a body does not match its digest")
         try:
             self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then the head: one chain
             if resumes is not None:
@@ -388,6 +413,13 @@ class Ledger:
             else:
                 self._db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body) "
                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+            if bodies:
+                self._db.executemany("INSERT OR IGNORE INTO blobs (sha256, body) VALUES (?, ?)",
+                                     [(digest, bytes(data)) for digest, data in bodies.items()])
+            if writes:
+                self._db.executemany("INSERT INTO writes (record, position, path) VALUES (?, ?, ?)",
+                                     [(record_id, position, str(write.get("path", write.get("kind"))))
+                                      for position, write in enumerate(writes)])
             self._db.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
             self._rollback()
@@ -474,6 +506,43 @@ class Ledger:
     def count(self) -> int:
         return self._rows("SELECT COUNT(*) FROM records")[0][0]
 
+    # --- effects: bodies and deferred writes -----------------------------------------------------
+
+    def blob(self, digest: str) -> bytes | None:
+        """The bytes an effect brought in (or a write's text), by SHA-256; ``None`` when absent."""
+        if self.schema_version < EFFECTS_SINCE:
+            return None
+        rows = self._rows("SELECT body FROM blobs WHERE sha256 = ?", (digest,))
+        return bytes(rows[0][0]) if rows else None
+
+    def unapplied_writes(self, record_id: str | None = None) -> list[tuple[str, int, str]]:
+        """``(record id, position, path)`` of each deferred write not applied yet, oldest first."""
+        if self.schema_version < EFFECTS_SINCE:
+            return []
+        where, parameters = ("AND w.record = ?", (record_id,)) if record_id else ("", ())
+        rows = self._rows("SELECT w.record, w.position, w.path FROM writes AS w JOIN records AS r ON r.id = w.record "
+                          f"WHERE w.applied_at IS NULL {where} ORDER BY r.seq, w.position", parameters)
+        return [(_text(row[0]) if isinstance(row[0], bytes) else row[0], row[1], row[2]) for row in rows]
+
+    def mark_applied(self, record_id: str, position: int, moment: datetime | None = None) -> None:
+        """Note that deferred write ``position`` of record ``record_id`` was applied."""
+        if self.read_only:
+            raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to apply")
+        when = format_instant(moment or datetime.now(timezone.utc))
+        try:
+            self._db.execute("UPDATE writes SET applied_at = ? WHERE record = ? AND position = ?",
+                             (when, record_id, position))
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "write to") from None
+
+    def damaged_blobs(self) -> list[str]:
+        """The digests of stored bodies whose bytes no longer hash to them."""
+        if self.schema_version < EFFECTS_SINCE:
+            return []
+        return [_text(digest) if isinstance(digest, bytes) else str(digest)
+                for digest, body in self._rows("SELECT sha256, body FROM blobs")
+                if body is None or sha256_hex(bytes(body)) != digest]
+
     # --- paused runs ------------------------------------------------------------------------
 
     def _resumer(self, record_id: str) -> LedgerRecord:
@@ -525,6 +594,7 @@ class Ledger:
         expected_seq = 1
         rows = self._rows(_verify_query(self.schema_version))
         waits = _Waits()
+        named: dict[str, str] = {}  # the stored bodies records name (responses, texts to write), by digest
         for index, (seq, *columns) in enumerate(rows):
             stored = [(columns[i], _stored(columns[i], columns[i + 1])) for i in range(0, len(columns) - 2, 2)]
             body_type, raw_body = columns[-2:]
@@ -541,9 +611,12 @@ class Ledger:
             if problem:
                 problems.append(f"{label}: {problem}")
             else:
-                problem = waits.check(shown, loads_canonical(bytes(raw_body)))
+                content = loads_canonical(bytes(raw_body))
+                problem = waits.check(shown, content)
                 if problem:
                     problems.append(f"{label}: {problem}")
+                for digest in _bodies_named(content):
+                    named.setdefault(digest, label)
             if wanted is not None and shown.startswith(wanted):
                 matches.append((index, seq, shown))
             previous = shown
@@ -558,7 +631,17 @@ class Ledger:
             else:
                 expected = ExpectedHead(wanted)
                 problems.append(expected.message)
-        return Verification(records=len(rows), head=previous, problems=tuple(problems), expected_head=expected)
+        problems.extend(f"stored body {digest[:12]}: its bytes do not match its digest (it was altered)"
+                        for digest in self.damaged_blobs())
+        if named and self.schema_version >= EFFECTS_SINCE:
+            stored = {_text(row[0]) if isinstance(row[0], bytes) else row[0]
+                      for row in self._rows("SELECT sha256 FROM blobs")}
+            problems.extend(f"{label}: what one of its effects brought in ({digest[:12]}) is missing from the "
+                            "ledger" for digest, label in named.items() if digest not in stored)
+        unapplied = tuple(f"{path} (record {record[:12]}, write {position + 1})"
+                          for record, position, path in self.unapplied_writes())
+        return Verification(records=len(rows), head=previous, problems=tuple(problems), expected_head=expected,
+                            unapplied=unapplied)
 
 
 def _size(path: Path) -> int:
@@ -607,6 +690,21 @@ def _check_record(seq: Any, stored: list[tuple[str, Any]], body_type: str, raw: 
     if stable_hash(content["result"]) != content["result_hash"]:
         return "its result does not match its result hash"
     return None
+
+
+def _bodies_named(content: Mapping[str, Any]) -> list[str]:
+    """The digests of the stored bodies a record names: its effects' responses
+    and the texts of its writes."""
+    result = content.get("result")
+    if not isinstance(result, Mapping):
+        return []
+    digests = [effect.get("response_sha256") for entry in result.get("lineage", []) if isinstance(entry, Mapping)
+               for effect in entry.get("effects", []) if isinstance(effect, Mapping)]
+    receipt = result.get("receipt")
+    if isinstance(receipt, Mapping):
+        digests += [write.get("sha256") for write in receipt.get("writes", [])
+                    if isinstance(write, Mapping) and write.get("kind", "write_text") == "write_text"]
+    return [digest for digest in digests if isinstance(digest, str)]
 
 
 class _Waits:

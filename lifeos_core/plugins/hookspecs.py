@@ -35,6 +35,20 @@ def lifeos_register_operations(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def lifeos_register_effects(register: Callable[[Any], None]) -> None:
+    """Register kinds of effect: ``register(EffectKind(name, scope, target, perform, write=False))``.
+
+    An operation takes one with ``context.effects.call(name, request)``: the
+    user grants it with ``--allow SCOPE:TARGET`` (``target(request)`` says what
+    the grant is matched against), ``perform(request)`` does the I/O outside
+    the envelope and returns the response (JSON), and both are recorded, so a
+    replay needs no I/O. A ``write`` kind is deferred: performed only after
+    the run succeeded and was recorded. lifeos-core registers its built-in
+    kinds (read_text, list_files, run, http, write_text) through this hook.
+    """
+
+
+@hookspec
 def lifeos_register_commands(app: Any) -> None:
     """Add commands to the ``lifeos`` command line.
 

@@ -135,15 +135,22 @@ class Mission(Frozen):
     they are about to approve (the terminal prompt, ``lifeos runs pending``
     and approvals show it). It must be pure, as an operation is: it runs
     inside the envelope.
+
+    ``effects`` declares what the mission may ask of the world: grant scopes
+    or effect kinds (``read``, ``write``, ``run``, ``net``, or a plugin's
+    kind) each with why (``{"read": "your task files (the tasks param)"}``).
+    ``lifeos missions show`` and ``lifeos plugins`` list them, so a user knows
+    what to ``--allow`` before running; nothing is granted by declaring it.
     """
 
     __slots__ = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary",
-                 "__weakref__")
-    _fields = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary")
+                 "effects", "__weakref__")
+    _fields = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary", "effects")
 
     def __init__(self, name: str, description: str, plan: PlanFunction, params: Sequence[Param] = (),
                  workflow_id: str | None = None, reads: Mapping[str, str] | Sequence[str] = (),
-                 check_state: StateCheck | None = None, summary: Summary | None = None) -> None:
+                 check_state: StateCheck | None = None, summary: Summary | None = None,
+                 effects: Mapping[str, str] | None = None) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ValueError(f"mission name {name!r} must start with a letter and use only letters, digits, "
                              "'_', '.', '-'")
@@ -166,9 +173,13 @@ class Mission(Frozen):
             raise TypeError(f"mission {name!r}: check_state must be callable")
         if summary is not None and not callable(summary):
             raise TypeError(f"mission {name!r}: summary must be callable")
+        effects = dict(effects or {})
+        for key, why in effects.items():
+            if not isinstance(key, str) or not isinstance(why, str):
+                raise TypeError(f"mission {name!r}: effects maps scopes or effect kinds to why (strings)")
         self._set(name=name, description=description.strip().splitlines()[0], plan=plan, params=params,
                   workflow_id=workflow_id or "wf-" + name.replace("_", "-"), reads=FrozenMap._trusted(reads),
-                  check_state=check_state, summary=summary)
+                  check_state=check_state, summary=summary, effects=FrozenMap._trusted(effects))
 
     # Equal missions (same fields: the same plan function, params, ...) plan the
     # same workflows, so a mission can key the cache of its plans (see

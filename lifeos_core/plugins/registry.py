@@ -169,6 +169,40 @@ class Registry(Frozen):
             message += f" ({len(self.failures)} plugin(s) failed to load; `lifeos plugins` shows why)"
         return message
 
+    def effect_kinds(self) -> tuple[Any, ...]:
+        """The kinds of effect the loaded plugins register (lifeos-core's built-in
+        ones first). Two plugins registering one name is a :class:`PluginError`
+        naming both, as is registering something that is not an ``EffectKind``."""
+        return tuple(kind for kind, _ in self._effect_kinds().values())
+
+    def effect_kind_plugins(self) -> dict[str, list[str]]:
+        """The names of the effect kinds each plugin registers."""
+        by_plugin: dict[str, list[str]] = {}
+        for name, (_, plugin) in self._effect_kinds().items():
+            by_plugin.setdefault(plugin, []).append(name)
+        return by_plugin
+
+    def _effect_kinds(self) -> dict[str, tuple[Any, str]]:
+        from ..engine.effects import BUILTIN_KINDS, EffectKind
+        from ..errors import PluginError
+        from .loading import call_plugin, implementers
+
+        if self.plugin_manager is None:
+            return {kind.name: (kind, "lifeos_core") for kind in BUILTIN_KINDS}
+        kinds: dict[str, tuple[Any, str]] = {}
+        for plugin in implementers(self.plugin_manager, "lifeos_register_effects"):
+            def register(kind: Any, plugin: str = plugin) -> None:
+                if not isinstance(kind, EffectKind):
+                    raise PluginError(f"plugin {plugin!r} registered {type(kind).__name__!r} as an effect kind; "
+                                      "register EffectKind(...) objects")
+                if kind.name in kinds and kinds[kind.name][1] != plugin:
+                    raise PluginError(f"effect kind {kind.name!r} is registered by both {kinds[kind.name][1]!r} "
+                                      f"and {plugin!r}; uninstall one")
+                kinds[kind.name] = (kind, plugin)
+
+            call_plugin(self.plugin_manager, "lifeos_register_effects", plugin, register=register)
+        return kinds
+
     def versions_of(self, missions: Iterable[str] = (), operations: Iterable[str] | None = None) -> dict[str, Any]:
         """The versions a run of ``missions`` used, in the one shape every record
         and comparison of versions uses: lifeos-core's, and the distribution and

@@ -12,12 +12,14 @@ the installed plugins: the engine itself knows no plugins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine.effects import EffectPolicy
 
 from .engine import orchestrator as engine
 from .engine.context import ExecutionContext
 from .engine.decisions import Decision
-from .engine.effects import EffectPolicy
 from .engine.result import OrchestrationResult
 from .engine.workflow import WorkflowDefinition
 from .errors import WorkflowInputError

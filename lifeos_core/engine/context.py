@@ -21,7 +21,10 @@ from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping
 from ..values.frozen import Frozen
 from ..values.snapshot import Snapshot
 from .decisions import Decision, decisions_of
-from .effects import NO_EFFECTS, EffectPolicy, EffectSession, Effects
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when a run takes an effect: commands that run nothing do not pay for them
+    from .effects import EffectPolicy, EffectSession, Effects
 
 MAX_STATE_BYTES = 16 * 1024 * 1024
 """The largest state a run may hold, in bytes of canonical JSON (16 MiB)."""
@@ -71,10 +74,13 @@ class ExecutionContext(Frozen):
             )
         if not isinstance(pause_at_undecided, bool):
             raise WorkflowInputError(f"pause_at_undecided must be true or false, got {pause_at_undecided!r}")
-        if effects is not None and not isinstance(effects, EffectPolicy):
-            raise WorkflowInputError(f"effects must be an EffectPolicy, got {type(effects).__name__}")
+        if effects is not None:
+            from .effects import EffectPolicy
+
+            if not isinstance(effects, EffectPolicy):
+                raise WorkflowInputError(f"effects must be an EffectPolicy, got {type(effects).__name__}")
         self._set(snapshot=snapshot, decisions=decisions, clock=clock, max_state_bytes=max_state_bytes,
-                  pause_at_undecided=pause_at_undecided, effects=NO_EFFECTS if effects is None else effects)
+                  pause_at_undecided=pause_at_undecided, effects=effects)
 
     @property
     def approvals(self) -> FrozenMap:
@@ -140,6 +146,8 @@ class StepContext(Frozen):
         return self._derived("_effects", self._make_effects)
 
     def _make_effects(self) -> Effects:
+        from .effects import NO_EFFECTS, EffectSession, Effects
+
         return Effects(self._session if self._session is not None else EffectSession(NO_EFFECTS))
 
     def _seeded_random(self) -> _random.Random:

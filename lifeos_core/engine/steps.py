@@ -16,7 +16,6 @@ from typing import Any
 from ..values.clock import FixedClock, clock_text
 from .context import ExecutionContext, StepContext
 from .decisions import Decision, decision_of_entry, receipt_entry
-from .effects import EffectSession
 from ..values.canonical import stable_hash
 from ..errors import EnvelopeViolation, NotJSONError, StepFailed
 from .guard import EnvelopeBreach, enclosing_steps, guarded, inside_step
@@ -108,7 +107,9 @@ class Run:
         self.error_message: str | None = None
         self.violation: dict[str, str] | None = None
         self.paused_at: str | None = None
-        self.session = EffectSession(context.effects)
+        from .effects import NO_EFFECTS, EffectSession
+
+        self.session = EffectSession(context.effects or NO_EFFECTS)
         self.earlier_writes: list[dict[str, Any]] = []  # intended before a pause
         self.earlier_grants: list[str] = []
         self.first_step = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..engine.effects import BUILTIN_KINDS
 from ..engine.operations import fail, noop, set_values
 from .hookspecs import hookimpl
 
@@ -24,5 +23,7 @@ def lifeos_register_operations(register: Callable[..., None]) -> None:
 
 @hookimpl
 def lifeos_register_effects(register: Callable[..., None]) -> None:
+    from ..engine.effects import BUILTIN_KINDS  # imported when a run asks for the kinds, not at every start
+
     for kind in BUILTIN_KINDS:
         register(kind)

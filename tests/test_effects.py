@@ -691,3 +691,85 @@ def test_an_untrusted_plan_records_no_grants(notes, tmp_path, monkeypatch):
     with open_ledger() as book:
         [record] = book.records()
     assert "grants" not in record.body["inputs"]["plan"]
+
+
+def test_two_deciders_at_once_run_the_steps_after_the_pause_once(notes, ledger_in_tmp):
+    import sqlite3
+
+    paused = cli_run(notes, *GRANTS, "-p", "confirm=true")
+    record_id = paused.stderr.split("recorded as ")[1].split()[0]
+    with sqlite3.connect(ledger_in_tmp) as db:  # another machine's process is deciding it right now
+        db.execute("INSERT INTO claims SELECT id, 'ana', 'elsewhere', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                   "FROM records WHERE id GLOB ?", (record_id + "*",))
+    approved = runner.invoke(app, ["runs", "approve", record_id, "confirm", "--by", "bo"])
+    assert approved.exit_code == 2 and "is being decided right now by ana" in approved.stderr
+    assert not (notes / "summary.txt").exists()  # bo's steps after the pause never ran
+
+
+def test_writes_around_a_pause_are_recorded_as_one_straight_run_records_them(registry_with, pack, tmp_path):
+    def first(state, payload, context):
+        context.effects.read_text(str(tmp_path / "a.txt"))
+        context.effects.write_text(str(tmp_path / "a.txt"), "A1")
+        context.effects.write_text(str(tmp_path / "b.txt"), "B1")
+        return state
+
+    def second(state, payload, context):
+        context.effects.read_text(str(tmp_path / "a.txt"))
+        context.effects.write_text(str(tmp_path / "a.txt"), "A2")
+        return state
+
+    mission = Mission("ab", "A and B.", lambda params: [
+        StepSpec("first", "runtime", {"operation": "ab.first"}), StepSpec("ok", "human"),
+        StepSpec("second", "runtime", {"operation": "ab.second"})])
+    registry_with(ab=pack([mission], {"ab.first": first, "ab.second": second}))
+    (tmp_path / "a.txt").write_text("A0")
+    policy = EffectPolicy([f"read:{tmp_path}", f"write:{tmp_path}"])
+    yes = Decision(True, by="ada")
+    paused = run_mission("ab", clock=CLOCK, pause_at_undecided=True, effects=policy)
+    resumed = resume_mission("ab", paused, {"ok": yes}, effects=policy)
+    straight = run_mission("ab", clock=CLOCK, approvals={"ok": yes}, effects=policy)
+    assert resumed.receipt["writes"] == straight.receipt["writes"]
+    assert [write["path"] for write in resumed.receipt["writes"]] == [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")]
+
+
+def test_a_test_run_replays_without_taking_its_effects_again(notes, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    plan_file = notes / "granted.lifeos.yaml"
+    plan_file.write_text(textwrap.dedent(f"""
+        suite_name: g
+        grants: ["read:notes.md", "run:wc", "write:summary.txt"]
+        scenarios:
+          - scenario_name: s
+            missions: [{{name: notes}}]
+            expectations: [{{mission_name: notes, path: success, op: eq, expected: true}}]
+    """))
+    assert runner.invoke(app, ["trust", str(plan_file)]).exit_code == 0
+    assert runner.invoke(app, ["test", str(plan_file)]).exit_code == 0
+    (notes / "summary.txt").unlink(missing_ok=True)
+    with open_ledger() as book:
+        [record] = book.records()
+    again = replay(record)  # its responses were not recorded: its effects are refused, not taken again
+    assert not again.same and "is not granted" in json.dumps(again.result)
+
+
+def test_an_altered_text_is_never_written(notes, ledger_in_tmp):
+    import sqlite3
+
+    paused = cli_run(notes, *GRANTS, "-p", "confirm=true")
+    with sqlite3.connect(ledger_in_tmp) as db:
+        db.execute("UPDATE blobs SET body = CAST('EVIL' AS BLOB) WHERE length(body) < 40")
+    record_id = paused.stderr.split("recorded as ")[1].split()[0]
+    approved = runner.invoke(app, ["runs", "approve", record_id, "confirm", "--by", "bo"])
+    assert approved.exit_code == 1 and "altered there" in approved.stderr
+    assert not (notes / "summary.txt").exists()
+
+
+def test_list_files_of_one_file_and_scenario_grants_of_the_wrong_type(tmp_path):
+    (tmp_path / "a.md").write_text("a")
+    listed = run_once(lambda state, payload, context: {"found": context.effects.list_files(str(tmp_path / "a.md"))},
+                      [f"read:{tmp_path}"])
+    assert listed.final_state == {"found": [str((tmp_path / "a.md").resolve())]}
+    from lifeos_core import ConfigError
+
+    with pytest.raises(ConfigError, match="grants must be a list of SCOPE:VALUE strings"):
+        parse_test_plan({"suite_name": "s", "scenarios": [{"scenario_name": "x", "grants": 5, "missions": []}]})

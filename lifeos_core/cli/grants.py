@@ -26,7 +26,10 @@ def trust(path: Path) -> str:
 
     if not path.is_file():
         raise fail_usage(f"{path} is not a file; give the lifeos.toml or plan file to trust")
-    return record_trust(path)
+    try:
+        return record_trust(path)
+    except OSError as exc:
+        raise fail_usage(f"cannot record that you trust {path}: {exc}") from None
 
 
 def _grants_in(path: Path) -> list[str]:
@@ -64,6 +67,12 @@ def run_grants(allow: list[str] | None, known_scopes: set[str]) -> list[str]:
     from ..errors import WorkflowInputError
 
     texts = [*(allow or []), *configured_grants()]
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise fail_usage(f"grant {text!r} is not valid text (a path that is not UTF-8?); name it another way") \
+                from None
     try:
         Grants.parse(texts, sorted(known_scopes | {"env"}))
     except WorkflowInputError as exc:

@@ -219,7 +219,9 @@ def judge_plan(
         warn(f"{plan}: {report.nothing_to_test_reason()}; nothing was run")
         raise typer.Exit(EXIT_NOTHING_TESTED)
     if not test_plan.grants:  # none, or not trusted: what is recorded and checked again carries none either
-        plan_data = _without_grants(plan_data)
+        from ..harness.plans import plan_data_without_grants
+
+        plan_data = plan_data_without_grants(plan_data)
     executor = _executor(workers, scheduler, batch_size)
     recorder = None if no_record else open_for_recording(ledger)
 
@@ -278,17 +280,6 @@ def _checked_plan(plan_data: Any, expectations_data: Any, plan: str, expectation
                  f"(read it, then: lifeos trust {plan})")
             test_plan = test_plan.without_grants()
     return test_plan, report
-
-
-def _without_grants(plan_data: Any) -> Any:
-    """The plan's data without its grants (top level and per scenario)."""
-    if not isinstance(plan_data, dict):
-        return plan_data
-    stripped = {key: value for key, value in plan_data.items() if key != "grants"}
-    if isinstance(stripped.get("scenarios"), list):
-        stripped["scenarios"] = [{key: value for key, value in scenario.items() if key != "grants"}
-                                 if isinstance(scenario, dict) else scenario for scenario in stripped["scenarios"]]
-    return stripped
 
 
 def _refuse(problems: Any, plan: str) -> Any:

@@ -1,9 +1,10 @@
 """``lifeos runs``: the recorded runs: list, show, verify, replay, export, and
 the runs waiting for a human: pending, approve, reject.
 
-All but approve and reject only read: the ledger is opened read-only, so they
-work for someone who may not write it, and never create, migrate or change it.
-Approve and reject record a decision and the run it resumes.
+All but approve, reject and apply only read: the ledger is opened read-only, so
+they work for someone who may not write it, and never create, migrate or change
+it. Approve and reject record a decision and the run it resumes; apply notes the
+deferred writes it applied.
 """
 
 from __future__ import annotations

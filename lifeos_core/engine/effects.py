@@ -90,7 +90,7 @@ def _list_files(request: Mapping[str, Any]) -> dict[str, Any]:
 
     inside = request["folder"].rstrip(os.sep) + os.sep  # the granted folder: nothing a symlink leads out to
     found = (os.path.realpath(path) for path in glob.glob(request["pattern"], recursive=True) if os.path.isfile(path))
-    return {"paths": sorted(path for path in found if path.startswith(inside))}
+    return {"paths": sorted(path for path in found if path.startswith(inside) or path == request["folder"])}
 
 
 def _run(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -340,7 +340,9 @@ class EffectSession:
             raise StepFailed(f"effect {describe(kind_name, request)} was not taken by the recorded run; "
                              "the run no longer does what was recorded")
         kind, recorded_request, response = self._replaying.pop(0)
-        if kind != kind_name or _as_asked(recorded_request) != _as_asked(request):
+        loose = kind_name in _BUILTIN  # only the built-in kinds resolve fields on the machine that runs
+        if kind != kind_name or (_as_asked(recorded_request) != _as_asked(request) if loose
+                                 else stable_hash(recorded_request) != stable_hash(request)):
             raise StepFailed(f"effect {describe(kind_name, request)} differs from the recorded one, "
                              f"{describe(kind, recorded_request)}")
         request.clear()
@@ -381,11 +383,19 @@ class EffectSession:
         response = self.take("write_text", request)
         path = request["path"]  # in a replay, the path the record holds
         self.bodies[digest] = data
-        seen = self.reads.get(path)  # what the run saw there, if it read it (before a pause too)
-        before = (hashlib.sha256(seen.encode("utf-8")).hexdigest() if seen is not None
-                  else self.read_digests.get(path, response.get("before_sha256")))
-        self.writes = [write for write in self.writes if write.get("path") != path]  # the last write of a file wins
-        self.writes.append({"kind": "write_text", "path": path, "sha256": digest, "before_sha256": before})
+        # What the run saw there: its first read (before a pause, if there was one), else the file
+        # as it was when the intent was made.
+        before = self.read_digests.get(path)
+        if before is None and path in self.reads:
+            before = hashlib.sha256(self.reads[path].encode("utf-8")).hexdigest()
+        if before is None:
+            before = response.get("before_sha256")
+        intent = {"kind": "write_text", "path": path, "sha256": digest, "before_sha256": before}
+        for index, write in enumerate(self.writes):
+            if write.get("path") == path:  # the last text of a file wins, in the place of its first write,
+                self.writes[index] = {**intent, "before_sha256": write["before_sha256"]}  # checked as the first
+                return
+        self.writes.append(intent)
 
     def read_record(self) -> dict[str, str]:
         """What the run read, by path, as SHA-256 digests: kept in a paused run's

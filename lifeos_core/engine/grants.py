@@ -8,8 +8,9 @@ effect may see). Plugins' effect kinds may add scopes of their own.
 
 Grants are resolved once, when they are made (``~`` expanded, paths made
 absolute against the working directory and their symlinks and ``..``
-resolved), so a :class:`Grants` value is pure: matching reads nothing but the
-path of the target, which the effect resolves the same way. A path that
+resolved), so what a grant allows does not change with the folder a run is
+resumed or replayed from. A ``run:`` grant by name is matched against the file
+the name finds on ``PATH`` at the time of the match. A path that
 resolves outside a granted folder (through a symlink or ``..``) is not in it.
 """
 
@@ -104,6 +105,8 @@ class Grant(Frozen):
             value = _resolve_pattern(value) if glob else resolve_path(value)
         elif scope == "net":
             value = value.strip().lower()
+        elif scope == "run" and os.sep in value:  # a command by path: the file it is, wherever it runs from
+            value = resolve_path(value)
         self._set(scope=scope, value=value, text=text, _glob=glob)
 
     def allows(self, scope: str, target: str) -> bool:

@@ -55,6 +55,18 @@ _NOT_GIVEN = object()
 _BAD = object()  # a value that was reported as a problem
 
 
+def plan_data_without_grants(plan_data: Any) -> Any:
+    """A plan's data (as read from its file) without its grants, top level and
+    per scenario: what is recorded and replayed when the grants did not count."""
+    if not isinstance(plan_data, Mapping):
+        return plan_data
+    stripped = {key: value for key, value in plan_data.items() if key != "grants"}
+    if isinstance(stripped.get("scenarios"), (list, tuple)):
+        stripped["scenarios"] = [{key: value for key, value in scenario.items() if key != "grants"}
+                                 if isinstance(scenario, Mapping) else scenario for scenario in stripped["scenarios"]]
+    return stripped
+
+
 def child(where: str, key: str | int) -> str:
     """The location of ``key`` inside ``where``: ``scenarios[1].missions``."""
     if isinstance(key, int):
@@ -191,23 +203,29 @@ class _Reader:
         scenario = self.build(where, ScenarioDefinition, scenario_name=name, initial_state=initial_state,
                               missions=[call for call in calls if call is not _BAD], clock=config.get("clock"),
                               effects=config.get("effects") or (),
-                              grants=[*self.plan_grants, *(config.get("grants") or ())])
+                              grants=[*self.plan_grants, *self.grant_list(config.get("grants"),
+                                                                          child(where, "grants"))])
         if missions is _BAD or any(call is _BAD for call in calls):
             return _BAD
         if scenario is not _BAD:
             self.parts.scenarios.append((self.label(where), scenario))
         return scenario
 
+    def grant_list(self, grants: Any, where: str) -> list[str]:
+        """A ``grants`` field: a list of SCOPE:VALUE strings (else a problem, and none)."""
+        if grants is None:
+            return []
+        if isinstance(grants, (list, tuple)) and all(isinstance(grant, str) for grant in grants):
+            return list(grants)
+        self.fail(where, "grants must be a list of SCOPE:VALUE strings (e.g. read:notes, run:pytest)")
+        return []
+
     def suite(self, config: Any) -> Any:
         config = self.mapping(config, "", "the suite config", PLAN_FIELDS)
         if config is None:
             return _BAD
         suite_name = self.field(config, "suite_name", "")
-        grants = config.get("grants") or []
-        if isinstance(grants, (list, tuple)) and all(isinstance(grant, str) for grant in grants):
-            self.plan_grants = list(grants)
-        else:
-            self.fail("grants", "grants must be a list of SCOPE:VALUE strings (e.g. read:notes, run:pytest)")
+        self.plan_grants = self.grant_list(config.get("grants"), "grants")
         listed = self.items(config, "scenarios", "")
         if listed is _BAD:
             return _BAD

@@ -79,7 +79,7 @@ def mission_inputs(mission: str, params: Mapping[str, Any], initial_state: Mappi
     if pause:
         inputs["pause"] = True
     if grants:
-        inputs["grants"] = list(grants)  # as given (--allow, trusted config): what a live replay grants again
+        inputs["grants"] = list(grants)  # resolved (--allow, trusted config): what a live replay grants again
     return inputs
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..engine.effects import EffectPolicy, describe
 from ..errors import LifeosError
-from ..values.canonical import loads_canonical
-from ..harness.plans import parse_test_plan
+from ..values.canonical import loads_canonical, sha256_hex
+from ..harness.plans import parse_test_plan, plan_data_without_grants
 from ..harness.testrun import run_plan
 from ..missions import plan_mission, run_planned
 from ..plugins.active import active_registry
@@ -60,18 +60,14 @@ def replay(record: LedgerRecord, registry: Any = None, *, blob: Callable[[str], 
         raise LedgerError(f"record {record.id[:12]} cannot be replayed: {problem}")
     registry = registry or active_registry()
     inputs = record.body["inputs"]
-    if record.kind == MISSION_RUN:
-        rerun = _replay_mission
-    elif record.kind == TEST_RUN:
-        rerun = _replay_test
-    else:
+    if record.kind not in (MISSION_RUN, TEST_RUN):
         raise LedgerError(f"record {record.id[:12]} is a {record.kind!r}, which this lifeos cannot replay")
     try:
         if record.kind == MISSION_RUN:
             policy = _live_policy(inputs) if live else _recorded_policy(record, blob)
             result = _replay_mission(inputs, record.id, policy)
         else:
-            result = rerun(inputs, record.id)
+            result = _replay_test(inputs, record.id, live)
     except LifeosError as exc:
         changes = changes_since(record, registry)
         if not changes:
@@ -102,9 +98,12 @@ def _recorded_policy(record: LedgerRecord, blob: Callable[[str], bytes | None] |
     for step_id, effects in taken.items():
         for effect in effects:
             data = blob(effect["response_sha256"]) if blob is not None else None
+            if data is not None and sha256_hex(data) != effect["response_sha256"]:
+                data = None  # altered in the ledger: not a recorded response
             if data is None:
                 raise LedgerError(f"record {record.id[:12]} cannot be replayed: the response of its effect "
-                                  f"{describe(effect['kind'], effect['request'])} is not in the ledger")
+                                  f"{describe(effect['kind'], effect['request'])} is missing from the ledger or "
+                                  "was altered there (lifeos runs verify)")
             recorded.setdefault(step_id, []).append((effect["kind"], effect["request"], loads_canonical(data)))
     return EffectPolicy(record.body["result"].get("receipt", {}).get("grants", []), recorded=recorded)
 
@@ -151,9 +150,13 @@ def _replay_mission(inputs: Mapping[str, Any], record_id: str, effects: EffectPo
                        effects=effects).to_dict()
 
 
-def _replay_test(inputs: Mapping[str, Any], record_id: str) -> dict[str, Any]:
+def _replay_test(inputs: Mapping[str, Any], record_id: str, live: bool = False) -> dict[str, Any]:
+    """A test run again. Its scenarios' responses are not recorded, so a plan's
+    grants count only with ``live``: otherwise its effects are refused (and the
+    result says where it differs) rather than taken a second time."""
     try:
-        plan = parse_test_plan(inputs["plan"], inputs["expectations"], source=inputs.get("source"))
+        data = inputs["plan"] if live else plan_data_without_grants(inputs["plan"])
+        plan = parse_test_plan(data, inputs["expectations"], source=inputs.get("source"))
     except LifeosError:
         raise
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:

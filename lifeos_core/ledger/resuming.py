@@ -164,15 +164,19 @@ def resume_recorded(ledger: Ledger, run_id: str, step_id: str, decision: Decisio
                           f"({'; '.join(changes)}); resuming would mix them: reinstall those versions, or "
                           "resume with --allow-upgrade to go on with the installed ones (recorded)")
     inputs = latest.body["inputs"]
+    ledger.claim(latest.id, decision.by or "someone")  # from here on, this process alone runs the steps after the pause
     try:
         workflow = plan_mission(inputs["mission"], inputs["params"])
         paused = OrchestrationResult.from_dict(_paused_result(latest))
         result = resume_planned(workflow, paused, {**_later_decisions(inputs, paused), step_id: decision},
                                 clock=FixedClock(inputs["clock"]), verify=inputs.get("verify", False),
                                 effects=EffectPolicy([*inputs.get("grants", []), *grants], ask=ask))
-    except WorkflowInputError as exc:
-        raise LedgerError(f"run {run[0].id[:12]} cannot be resumed: {exc}") from None
-    except LifeosError as exc:
+    except BaseException as exc:
+        ledger.release(latest.id)
+        if not isinstance(exc, LifeosError):
+            raise
+        if isinstance(exc, WorkflowInputError):
+            raise LedgerError(f"run {run[0].id[:12]} cannot be resumed: {exc}") from None
         if changes:
             raise LedgerError(f"run {run[0].id[:12]} cannot be resumed with the versions installed now "
                               f"({'; '.join(changes)}): {exc}") from None
@@ -201,6 +205,9 @@ def record_resumption(ledger: Ledger, resumption: Resumption) -> LedgerRecord:
         extra["started_by"] = paused.body["started_by"]
     if resumption.upgraded:
         extra["allow_upgrade"] = True
-    return ledger.append(MISSION_RUN, paused.name, inputs=resumption.inputs, versions=resumption.versions,
-                         result=resumption.result.to_dict(), success=resumption.result.success, extra=extra,
-                         bodies=resumption.result.effect_bodies())
+    try:
+        return ledger.append(MISSION_RUN, paused.name, inputs=resumption.inputs, versions=resumption.versions,
+                             result=resumption.result.to_dict(), success=resumption.result.success, extra=extra,
+                             bodies=resumption.result.effect_bodies())
+    finally:
+        ledger.release(paused.id)

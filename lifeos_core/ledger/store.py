@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,14 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
            )""",
         "CREATE INDEX writes_pending ON writes (record) WHERE applied_at IS NULL",
     ),
+    (  # version 5: who is deciding a paused run right now (so the steps after the pause run once)
+        "CREATE TABLE claims (paused TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, "
+        "pid INTEGER NOT NULL, since TEXT NOT NULL)",
+    ),
 )
+CLAIMS_SINCE = 5
+STALE_CLAIM_HOURS = 24
+"""A claim of another machine older than this is taken as abandoned."""
 EFFECTS_SINCE = 4
 """The schema version that added the ``blobs`` and ``writes`` tables."""
 RUN_COLUMNS_SINCE = 3
@@ -524,6 +532,28 @@ class Ledger:
                           f"WHERE w.applied_at IS NULL {where} ORDER BY r.seq, w.position", parameters)
         return [(_text(row[0]) if isinstance(row[0], bytes) else row[0], row[1], row[2]) for row in rows]
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the ledger's write lock for the enclosed code: applying a run's
+        writes happens under it, so two processes applying at once apply each
+        write once (the second finds it applied)."""
+        if self.read_only:
+            raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to apply")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._fail(exc, "write to") from None
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "write to") from None
+
     def mark_applied(self, record_id: str, position: int, moment: datetime | None = None) -> None:
         """Note that deferred write ``position`` of record ``record_id`` was applied."""
         if self.read_only:
@@ -555,6 +585,48 @@ class Ledger:
             return None
         rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
         return self._record(rows[0]) if rows else None
+
+    def claim(self, record_id: str, holder: str) -> None:
+        """Take the paused record ``record_id`` for deciding: the steps after its
+        pause run in one process only. Refused with :class:`DecidedAlready` when
+        a record resumed it, and with :class:`LedgerError` naming the holder when
+        another process is deciding it now (a claim whose process is gone, on
+        this machine, or older than a day, from another, is taken over)."""
+        import socket
+
+        if self.read_only:
+            raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to decide")
+        host, pid = socket.gethostname(), os.getpid()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            taken = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?",
+                                     (record_id,)).fetchone()
+            if taken is not None:
+                raise DecidedAlready(self._record(taken))
+            held = self._db.execute("SELECT holder, host, pid, since FROM claims WHERE paused = ?",
+                                    (record_id,)).fetchone()
+            if held is not None and not _abandoned(*held[1:]) and (held[1], held[2]) != (host, pid):
+                raise LedgerError(f"run {record_id[:12]} is being decided right now by {held[0]} (since {held[3]}, "
+                                  f"process {held[2]} on {held[1]}); wait for it, then see lifeos runs show")
+            self._db.execute("INSERT OR REPLACE INTO claims (paused, holder, host, pid, since) VALUES (?, ?, ?, ?, ?)",
+                             (record_id, holder, host, pid, format_instant(datetime.now(timezone.utc))))
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._fail(exc, "write to") from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def release(self, record_id: str) -> None:
+        """Give up this process's claim on ``record_id`` (decided, or failed to)."""
+        import socket
+
+        try:
+            self._db.execute("DELETE FROM claims WHERE paused = ? AND host = ? AND pid = ?",
+                             (record_id, socket.gethostname(), os.getpid()))
+        except sqlite3.Error:
+            pass  # a claim left behind is taken over once its process is gone
 
     def resumed_ids(self) -> set[str]:
         """The ids of the paused records that another record resumed."""
@@ -732,6 +804,25 @@ class _Waits:
         if content.get("status") == "paused":
             self.paused[record_id] = (content["name"], content["result"]["receipt"].get("paused_at"))
         return problem
+
+
+def _abandoned(host: str, pid: int, since: str) -> bool:
+    """Whether a claim's process is gone (this machine) or the claim is too old (another)."""
+    import socket
+
+    if host == socket.gethostname():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except (PermissionError, OSError, ValueError):
+            return False
+        return False
+    try:
+        then = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    return (datetime.now(timezone.utc) - then).total_seconds() > STALE_CLAIM_HOURS * 3600
 
 
 def _older_record(content: Mapping[str, Any]) -> bool:

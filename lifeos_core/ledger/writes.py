@@ -16,6 +16,7 @@ rejected or waits applies nothing, and a run applies its writes once:
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
@@ -44,12 +45,13 @@ def apply_writes(ledger: Ledger, record: LedgerRecord) -> list[Applied]:
     """Apply the writes of ``record`` that are not applied yet (see above)."""
     writes = _writes_of(record)
     outcomes = []
-    for _, position, _ in ledger.unapplied_writes(record.id):
-        write = writes[position]
-        outcome = _apply(ledger, write)
-        if outcome.outcome != "refused":
-            ledger.mark_applied(record.id, position)
-        outcomes.append(outcome)
+    with ledger.exclusive():  # one applier at a time: a write is found unapplied, applied, noted, by one
+        for _, position, _ in ledger.unapplied_writes(record.id):
+            write = writes[position]
+            outcome = _apply(ledger, write)
+            if outcome.outcome != "refused":
+                ledger.mark_applied(record.id, position)
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -67,8 +69,9 @@ def _apply(ledger: Ledger, write: dict[str, Any]) -> Applied:
         return Applied(path, "refused", f"{path} changed since the run read it; not overwritten (run the mission "
                                         "again on the file as it is now)")
     data = ledger.blob(write["sha256"])
-    if data is None:
-        raise LedgerError(f"the text to write to {path} ({write['sha256'][:12]}) is not in the ledger")
+    if data is None or hashlib.sha256(data).hexdigest() != write["sha256"]:
+        return Applied(path, "refused", f"the text to write to {path} ({write['sha256'][:12]}) is missing from "
+                                        "the ledger or was altered there (lifeos runs verify)")
     from ..values.writing import write_text_atomically
 
     try:

@@ -329,7 +329,7 @@ class EffectSession:
         self.taken.append({"kind": kind_name, "request": request, "response": response, "digest": digest})
         if kind_name == "read_text" and "text" in response:
             self.reads.setdefault(request["path"], response["text"])  # hashed only if the run writes there
-        if "error" in response:
+        if isinstance(response, Mapping) and "error" in response:
             raise StepFailed(f"effect {describe(kind_name, request)} failed: {response['error']}")
         return response
 

@@ -773,3 +773,25 @@ def test_list_files_of_one_file_and_scenario_grants_of_the_wrong_type(tmp_path):
 
     with pytest.raises(ConfigError, match="grants must be a list of SCOPE:VALUE strings"):
         parse_test_plan({"suite_name": "s", "scenarios": [{"scenario_name": "x", "grants": 5, "missions": []}]})
+
+
+def test_plan_grants_are_taken_from_the_plans_folder_and_fixtures_are_checked(tmp_path, monkeypatch):
+    from lifeos_core import ConfigError
+
+    (tmp_path / "plans").mkdir()
+    plan_file = tmp_path / "plans" / "p.lifeos.json"
+    plan_file.write_text(json.dumps({"suite_name": "s", "grants": ["read:notes.md"], "scenarios": [
+        {"scenario_name": "x", "missions": []}]}))
+    monkeypatch.chdir(tmp_path)
+    [scenario] = load_test_plan(plan_file).suite.scenarios
+    assert scenario.grants == (f"read:{tmp_path / 'plans' / 'notes.md'}",)
+    with pytest.raises(ConfigError, match="an effect fixture's 'text' must be str, got int"):
+        parse_test_plan({"suite_name": "s", "scenarios": [{"scenario_name": "x", "missions": [],
+                                                           "effects": [{"read": "a.md", "text": 5}]}]})
+
+
+def test_applying_the_writes_of_a_waiting_run_says_when_they_will_be(notes):
+    paused = cli_run(notes, *GRANTS, "-p", "confirm=true")
+    record_id = paused.stderr.split("recorded as ")[1].split()[0]
+    applied = runner.invoke(app, ["runs", "apply", record_id])
+    assert applied.exit_code == 2 and "its writes are applied once it is approved" in applied.stderr

@@ -463,6 +463,10 @@ def apply_run(
 
     with open_ledger(ledger, create=False) as book:
         record = book.run_of(first_of_run(book, book.get(record_id)))[-1]  # any record of the run: where it ended
+        if record.status == "paused":
+            echo(f"error: run {record.id[:12]} waits at {record.paused_at!r}; its writes are applied once it is "
+                 f"approved (lifeos runs approve {record.id[:12]} {record.paused_at})", err=True)
+            raise typer.Exit(EXIT_USAGE)
         if not record.success:
             echo(f"error: record {record.id[:12]} is a run that did not succeed; its writes are never applied",
                  err=True)

@@ -208,6 +208,11 @@ class EffectFixture(Frozen):
         status: 200, body: ...}``, ``{list: "*.md", paths: [...]}``, or
         ``{kind: K, request: {...}, response: {...}}``."""
         config = dict(config)
+        for key, wanted in (("read", str), ("list", str), ("text", str), ("stdout", str), ("stderr", str),
+                            ("body", str), ("exit_code", int), ("status", int), ("paths", list), ("http", str)):
+            if key in config and not isinstance(config[key], wanted):
+                raise WorkflowInputError(f"an effect fixture's {key!r} must be {wanted.__name__}, got "
+                                         f"{type(config[key]).__name__}")
         if "kind" in config:
             return cls(config["kind"], config.get("request") or {}, config.get("response") or {})
         if "read" in config:

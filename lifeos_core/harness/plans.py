@@ -211,12 +211,23 @@ class _Reader:
             self.parts.scenarios.append((self.label(where), scenario))
         return scenario
 
+    def beside_the_plan(self, grant: str) -> str:
+        """A grant of a relative path in a plan file, taken from the plan's folder
+        (not from wherever lifeos test or pytest runs)."""
+        import os
+
+        scope, colon, value = grant.partition(":")
+        relative = value and not os.path.isabs(value) and not value.startswith("~")
+        if colon and scope in ("read", "write") and relative and self.source and os.path.isfile(self.source):
+            return f"{scope}:{os.path.join(os.path.dirname(os.path.abspath(self.source)), value)}"
+        return grant
+
     def grant_list(self, grants: Any, where: str) -> list[str]:
         """A ``grants`` field: a list of SCOPE:VALUE strings (else a problem, and none)."""
         if grants is None:
             return []
         if isinstance(grants, (list, tuple)) and all(isinstance(grant, str) for grant in grants):
-            return list(grants)
+            return [self.beside_the_plan(grant) for grant in grants]
         self.fail(where, "grants must be a list of SCOPE:VALUE strings (e.g. read:notes, run:pytest)")
         return []
 

@@ -735,13 +735,13 @@ def test_writes_around_a_pause_are_recorded_as_one_straight_run_records_them(reg
 def test_a_test_run_replays_without_taking_its_effects_again(notes, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     plan_file = notes / "granted.lifeos.yaml"
-    plan_file.write_text(textwrap.dedent(f"""
+    plan_file.write_text(textwrap.dedent("""
         suite_name: g
         grants: ["read:notes.md", "run:wc", "write:summary.txt"]
         scenarios:
           - scenario_name: s
-            missions: [{{name: notes}}]
-            expectations: [{{mission_name: notes, path: success, op: eq, expected: true}}]
+            missions: [{name: notes}]
+            expectations: [{mission_name: notes, path: success, op: eq, expected: true}]
     """))
     assert runner.invoke(app, ["trust", str(plan_file)]).exit_code == 0
     assert runner.invoke(app, ["test", str(plan_file)]).exit_code == 0

@@ -19,7 +19,6 @@ from .output import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    EXIT_WAITING,
     console,
     echo,
     emit_json,
@@ -348,7 +347,7 @@ def pending_runs(
     print_table([[item.record.id[:12], item.record.name, item.step_id, item.record.recorded_at,
                   item.started_by or "-", item.description] for item in waiting],
                 headers=["ID", "Mission", "Step", "Waiting since", "Started by", "Asks"])
-    echo(f"decide with: lifeos runs approve ID STEP [--note TEXT]   (or: lifeos runs reject ID STEP)")
+    echo("decide with: lifeos runs approve ID STEP [--note TEXT]   (or: lifeos runs reject ID STEP)")
 
 
 def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str | None, clock: str | None,

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..values.clock import LOGICAL_CLOCK, Clock, FixedClock, is_clock
 from ..errors import WorkflowInputError
-from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping
+from ..values.jsonvalue import FrozenMap, freeze
 from ..values.frozen import Frozen
 from ..values.snapshot import Snapshot
 from .decisions import Decision, decisions_of

@@ -29,7 +29,7 @@ from ..values.frozen import Frozen
 from .recording import paused_state
 from .records import MISSION_RUN, PAUSED, LedgerError, LedgerRecord
 from .replay import changes_since
-from .store import DecidedAlready, Ledger
+from .store import Ledger
 
 
 class Waiting(Frozen):

@@ -404,8 +404,7 @@ class Ledger:
                 taken = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?",
                                          (resumes,)).fetchone()
                 if taken is not None:
-                    self._rollback()
-                    raise DecidedAlready(self._record(taken))
+                    raise DecidedAlready(self._record(taken))  # rolled back below
             head = self._db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq = head[0] + 1 if head else 1
             moment = (now or (lambda: datetime.now(timezone.utc)))()

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..engine.effects import file_digest
 from ..values.frozen import Frozen
-from .records import LedgerError, LedgerRecord
+from .records import LedgerRecord
 from .store import Ledger
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up a development environment and run the demo or the tests.
 
-    python3 dev.py demo      # set up .venv if needed, run a real mission and a test plan
+    python3 dev.py demo      # set up .venv if needed, plan a day from examples/tasks.md, run a pytest suite
     python3 dev.py test      # set up .venv if needed, then run the whole test suite
     python3 dev.py wheels    # build wheels of lifeos-core and the standard packs into dist/
 
@@ -62,19 +62,36 @@ def setup() -> None:
 
 
 def demo() -> None:
+    import tempfile
+
     def lifeos(*arguments: str, allow: tuple[int, ...] = (0,), **options: object) -> subprocess.CompletedProcess:
         print(f"\n$ lifeos {shlex.join(arguments)}", flush=True)
         return run(BIN / "lifeos", *arguments, allow=allow, **options)
 
+    def newest_run() -> str:
+        newest = subprocess.run([str(BIN / "lifeos"), "runs", "list", "--limit", "1", "--json"], cwd=ROOT,
+                                capture_output=True, text=True, check=True)
+        return json.loads(newest.stdout)[0]["id"][:12]
+
     lifeos("missions", "list")
+    # Plan a day from a Markdown task list into a journal in a folder of the demo's own.
     # The plan waits for a person at its human step (exit 4); stdin is not a terminal
-    # here, so it is not asked now but recorded, to be decided below.
-    lifeos("run", "daily_loop", "--state", "examples/tasks.yaml", allow=(4,), stdin=subprocess.DEVNULL)
+    # here, so it is not asked now but recorded, to be decided below. The journal is
+    # written only then, once the plan is confirmed.
+    folder = Path(tempfile.mkdtemp(prefix="lifeos-demo-"))
+    journal = folder / "journal.md"
+    lifeos("run", "daily_loop", "-p", "tasks=examples/tasks.md", "-p", f"journal={journal}",
+           "--allow", "read:examples/tasks.md", "--allow", f"read:{folder}", "--allow", f"write:{journal}",
+           allow=(4,), stdin=subprocess.DEVNULL)
     lifeos("runs", "pending")
-    newest = subprocess.run([str(BIN / "lifeos"), "runs", "list", "--limit", "1", "--json"], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
-    waiting = json.loads(newest.stdout)[0]["id"][:12]
-    lifeos("runs", "approve", waiting, "confirm-plan", "--note", "demo: the plan looks right")
+    lifeos("runs", "approve", newest_run(), "confirm-plan", "--note", "demo: the plan looks right")
+    print(f"\n$ cat {journal}\n{journal.read_text()}", end="", flush=True)
+    # Run a real pytest suite: one test passes, one fails, so the mission fails (exit 1)
+    # and names the failing test; the replay gives the same verdict from the record alone.
+    python = str(PYTHON)
+    lifeos("run", "run_tests", "-p", "target=examples/pytest-project", "-p", f"python={python}",
+           "--allow", f"run:{python}", allow=(1,), stdin=subprocess.DEVNULL)
+    lifeos("runs", "replay", newest_run())
     lifeos("test", "examples/daily-plan.lifeos.yaml")
     lifeos("runs", "list", "--limit", "3")
     lifeos("runs", "verify")

@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "EnvelopeViolation": "errors",
     "LifeosError": "errors",
     "MissionParamsError": "errors",
+    "MissionInputError": "errors",
     "NotJSONError": "errors",
     "PluginConflictError": "errors",
     "PluginError": "errors",

@@ -68,6 +68,22 @@ class MissionParamsError(LifeosError, ValueError):
     """Params given to a mission have the wrong type or value."""
 
 
+class MissionInputError(LifeosError, ValueError):
+    """What a mission reads is wrong (a task file with a bad date, say): the
+    user's input, found before any step ran. ``problems`` lists every problem
+    found, one line each (file, line, field, and what to write instead)."""
+
+    def __init__(self, problems: Iterable[str] | str) -> None:
+        problems = (problems,) if isinstance(problems, str) else tuple(str(problem) for problem in problems)
+        if not problems:
+            raise ValueError("MissionInputError needs at least one problem")
+        message = problems[0]
+        if len(problems) > 1:
+            message += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
+        super().__init__(message)
+        self.problems = problems
+
+
 class PluginConflictError(LifeosError):
     """Two plugins register the same mission or operation name."""
 

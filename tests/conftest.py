@@ -34,3 +34,11 @@ def ledger_in_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"
     monkeypatch.setenv("LIFEOS_LEDGER", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def utc_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs without --clock/--tz read the machine's zone; tests fix it to UTC,
+    so what they record does not depend on where CI runs (tests of zones set
+    their own)."""
+    monkeypatch.setenv("TZ", "UTC")

@@ -36,7 +36,7 @@ PUBLIC = sorted("""
     EffectFixture EffectKind EffectPolicy
     EnvelopeViolation ExecutionContext ExecutorError Executor ExpectationResult FixedClock FrozenMap Ledger
     LedgerError LedgerRecord LifeosError MAX_HUMAN_STEPS MAX_STATE_BYTES MAX_STEPS Mission MissionCall
-    MissionExpectation MissionParamsError MissionRegistryEntry MissionSpec NotJSONError OrchestrationResult
+    MissionExpectation MissionInputError MissionParamsError MissionRegistryEntry MissionSpec NotJSONError OrchestrationResult
     Orchestrator Param PlanExecution PlanReport PluginConflictError PluginError REQUIRED Registry ScenarioDefinition
     ScenarioResult ScenarioSuiteDefinition ScenarioSuiteResult SequentialExecutor StepContext StepFailed StepSpec
     SuiteExpectationsDefinition SuiteExpectationsResult TestPlan TestRunResult UnknownMissionError

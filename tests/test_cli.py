@@ -286,7 +286,8 @@ def test_output_into_a_missing_folder_is_an_input_error(tmp_path):
         (("run", "counter", "--approve", "bump"), "error: a decision was given for step 'bump', which is not a human step"),
         (("run", "counter", "--approve", "check", "--reject", "check"), "error: step 'check' is both approved and rejected"),
         (("run", "counter", "--clock", "yesterday"), "error: clock time 'yesterday' is not an ISO 8601 instant"),
-        (("run", "counter", "--clock", "2026-01-01T00:00:00"), "error: clock time 2026-01-01T00:00:00 has no timezone"),
+        (("run", "counter", "--clock", "2026-01-01T00:00:00", "--tz", "Atlantis/Capital"),
+         "error: unknown time zone 'Atlantis/Capital'"),
     ],
 )
 def test_bad_input_is_one_line_on_stderr_with_exit_two(args, message):

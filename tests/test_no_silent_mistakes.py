@@ -205,13 +205,14 @@ def test_daily_loop_names_the_task_field_it_expected(tmp_path):
         in result.stderr
 
 
-def test_run_tests_without_a_plan_fails_clearly():
+def test_run_tests_without_a_plan_or_a_grant_fails_clearly():
     from lifeos_core import load_registry, run_mission, use_registry
 
     with use_registry(load_registry()):
         result = run_mission("run_tests", {}, {})
         empty = run_mission("run_tests", {"suite": {"suite_name": "e", "scenarios": []}}, {})
-    assert result.success is False and "there is no test plan to run" in result.error_message
+    # No plan: it runs the pytest suite of the working folder, which needs a grant nobody gave.
+    assert result.success is False and "is not granted; allow it with --allow run:" in result.error_message
     assert empty.success is False and "has no scenarios: nothing to test" in empty.error_message
 
 

@@ -119,7 +119,7 @@ def test_a_run_pauses_at_the_undecided_step_and_an_approval_later_finishes_it(li
     assert not re.search(r"(?m)^\s+log\s", shown), "nothing after the waiting step runs"
     assert "waiting for a human at confirm-plan: Confirm today's priorities" in shown
     assert "Plan for 2026-11-23: 3 task(s), 220 of 240 minutes" in shown
-    assert "Did not fit: gym" in shown
+    assert "Did not fit: Gym session (already 3 priorities)" in shown
     decide = re.search(r"decide with: lifeos runs approve ([0-9a-f]{12}) confirm-plan", shown)
     assert decide, shown
 
@@ -445,8 +445,8 @@ def test_at_a_terminal_the_question_comes_when_the_step_is_reached_with_the_plan
     assert re.search(step_line("prioritise", "completed"), before)
     assert "Human step confirm-plan: Confirm today's priorities" in before
     assert "Plan for 2026-11-23: 3 task(s), 220 of 240 minutes" in before
-    assert "1. File the tax return (90 min): overdue, high priority, due 2026-11-20" in before
-    assert "Did not fit: gym" in before
+    assert "1. File the tax return (90 min): overdue since 2026-11-20, high priority" in before
+    assert "Did not fit: Gym session (already 3 priorities)" in before
     assert not re.search(r"(?m)^\s+log\s", before), "the step after the question ran before it was answered"
     # Approved, the run goes on in the same process, and is recorded as one run.
     assert re.search(step_line("log", "completed"), after)

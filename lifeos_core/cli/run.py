@@ -34,7 +34,12 @@ def run(
         autocompletion=complete_human_step)] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve every human step not decided otherwise.")] = False,
     clock: Annotated[Optional[str], typer.Option(
-        "--clock", metavar="TIME", help="The run's time (ISO 8601), instead of now, to reproduce a run.")] = None,
+        "--clock", metavar="TIME", help="The run's time (ISO 8601), instead of now, to reproduce a run; "
+                                        "an offset (-10:00) is also the run's time zone unless --tz says otherwise.")] = None,
+    tz: Annotated[Optional[str], typer.Option(
+        "--tz", metavar="ZONE", help="The time zone the run's local time is in (Europe/Paris, -05:00): what "
+                                     "day it is for the mission. Default: the --clock offset, else $TZ, else "
+                                     "this machine's zone. Recorded with the run.")] = None,
     verify: Annotated[bool, typer.Option(
         "--verify", help="Run each step twice, and the whole run again in a second process, and fail if "
                          "they differ (proves determinism).")] = False,
@@ -64,7 +69,8 @@ def run(
     otherwise, or "later", the run waits, recorded in the ledger, for
     lifeos runs approve/reject. Decisions record who made them (--by, else
     $LIFEOS_USER, else your login name), when, and --note. The current time is
-    the run's clock (--clock to reproduce a run). The run is recorded in the
+    the run's clock (--clock to reproduce a run), read in your time zone
+    (--tz, else the --clock offset, $TZ or the system's). The run is recorded in the
     ledger (see lifeos runs) unless --no-record. Effects (reading your files,
     running commands, HTTP, writing files) need grants: --allow read:PATH,
     write:PATH, run:COMMAND, net:HOST, env:NAME; writes are applied once the
@@ -87,7 +93,7 @@ def run(
     from .running import run_command
 
     run_command(mission, param=param, params_file=params_file, state=state, input_format=input_format,
-                approve=approve, reject=reject, yes=yes, clock=clock, verify=verify, json_output=json_output,
+                approve=approve, reject=reject, yes=yes, clock=clock, tz=tz, verify=verify, json_output=json_output,
                 output=output, save_state=save_state, quiet=quiet, verbose=verbose, ledger=ledger,
                 no_record=no_record, by=by, note=note, allow=allow, no_prompt=no_prompt)
 

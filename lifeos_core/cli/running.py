@@ -26,6 +26,7 @@ from typing import Any
 from .output import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     EXIT_WAITING,
     Settings,
     console,
@@ -52,6 +53,7 @@ RUN_OPTIONS: dict[str, tuple[str, str]] = {
     "--reject": ("reject", "values"),
     "--yes": ("yes", "flag"), "-y": ("yes", "flag"),
     "--clock": ("clock", "value"),
+    "--tz": ("tz", "value"),
     "--verify": ("verify", "flag"),
     "--json": ("json_output", "flag"),
     "--output": ("output", "value"), "-o": ("output", "value"),
@@ -170,7 +172,8 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
     ``verbosity`` -1 prints the verdict line alone, 1 adds step descriptions
     and the changed state's values. A paused run says what its step asks,
     ``summary`` (the mission's own account of what is to be approved), and how
-    to decide it: on record ``record_id``, or, unrecorded, that it cannot be."""
+    to decide it: on record ``record_id``, or, unrecorded, that it cannot be. A
+    finished run prints ``summary`` as the mission's account of what it did."""
     receipt = result.receipt
     paused = result.paused_at
     verdict = (("succeeded", "green") if result.success else ("PAUSED", "yellow bold") if paused is not None
@@ -203,6 +206,9 @@ def print_run_summary(mission: str, result: Any, initial_state: dict[str, Any], 
     elif waiting:
         say(f"awaiting attestation: {', '.join(waiting)} (decide with --approve STEP or --reject STEP)",
             to_stderr=to_stderr)
+    if paused is None and summary:
+        for line in summary.splitlines():
+            say(line, to_stderr=to_stderr)
     final_state = result.final_state
     changed = changed_keys(initial_state, final_state)
     say(f"state {'so far ' if paused is not None else ''}changed: {', '.join(changed) if changed else 'nothing'}",
@@ -234,6 +240,37 @@ def apply_recorded_writes(recorder: Any) -> int | None:
     return None if report_applied(apply_writes(recorder.book, record), record.id) else EXIT_FAILED
 
 
+def clock_of_run(clock: str | None, tz: str | None) -> Any:
+    """The run's clock: ``--clock`` (else now) in the person's time zone, which
+    is ``--tz``, else the zone or offset ``--clock`` was written with, else
+    ``$TZ``, else this machine's. A ``--clock`` without an offset is a local
+    time in that zone. What day it is for a mission follows from it."""
+    from ..values.clock import FixedClock, parse_instant
+    from ..values.zones import canonical_zone, system_zone, zone_info
+
+    zone = canonical_zone(tz) if tz is not None else None
+    if clock is None:
+        return FixedClock(datetime.now(timezone.utc).replace(microsecond=0), zone if tz is not None else system_zone())
+    text = clock.strip()
+    if text.endswith("]") and "[" in text:  # the form runs record: instant[zone]
+        instant, _, named = text[:-1].partition("[")
+        return FixedClock(instant, zone if tz is not None else named)
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        moment = None  # parse_instant says what is wrong
+    if moment is not None and moment.tzinfo is None:  # a local time, where the person is
+        if tz is None:
+            zone = system_zone()
+        return FixedClock(moment.replace(tzinfo=zone_info(zone)), zone)
+    instant = parse_instant(text)
+    if tz is None and moment is not None:
+        offset = moment.utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+        zone = canonical_zone(f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}")
+    return FixedClock(instant, zone)
+
+
 def exit_code_of(result: Any) -> int:
     """0 succeeded, 1 failed, 4 waiting for a human."""
     return EXIT_OK if result.success else EXIT_WAITING if result.paused_at is not None else EXIT_FAILED
@@ -250,6 +287,7 @@ def run_command(
     reject: list[str] | None = None,
     yes: bool = False,
     clock: str | None = None,
+    tz: str | None = None,
     verify: bool = False,
     json_output: bool = False,
     output: str | None = None,
@@ -269,7 +307,7 @@ def run_command(
     from ..engine.effects import EffectPolicy
     from .grants import Asker, known_scopes, run_grants
     from ..missions import get_mission, plan_mission, resume_planned, run_planned
-    from ..values.clock import FixedClock, format_instant, parse_instant
+    from ..values.clock import format_instant
     from ..values.writing import check_output, write_data_file, write_text_atomically
     from .params import check_format, collect_params, decider, decisions, read_state, refuse_two_stdin_inputs
 
@@ -289,7 +327,8 @@ def run_command(
             check_output(path, label, inputs=[item for item in inputs if not (
                 label == "--save-state" and item[0] == "--state input")],  # carrying a state forward is the point
                 data=label == "--save-state")
-    instant = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
+    run_clock = clock_of_run(clock, tz)
+    instant = run_clock.instant
     entry = get_mission(mission)
     workflow = plan_mission(mission, params, strict=True)
     for message in entry.state_warnings(initial_state):
@@ -308,9 +347,10 @@ def run_command(
     grants = run_grants(allow, known_scopes())
     ask = Asker() if interactive and not no_prompt else None
     effects = EffectPolicy(grants, ask=ask)
+    for message in _checked_inputs(entry, params, initial_state, effects):
+        warn(message)
     book = None if no_record else open_for_recording(ledger)
     try:
-        run_clock = FixedClock(instant)
         result = run_planned(workflow, initial_state, approvals=approvals, clock=run_clock, verify=verify,
                              pause_at_undecided=True, effects=effects)
         while result.paused_at is not None and interactive:
@@ -326,7 +366,7 @@ def run_command(
             result = resume_planned(workflow, result, {**later, result.paused_at: decision}, clock=run_clock,
                                     verify=verify, effects=effects)
         if verify:
-            difference = _difference_elsewhere(mission, params, initial_state, approvals, format_instant(instant),
+            difference = _difference_elsewhere(mission, params, initial_state, approvals, run_clock.input_text(),
                                                workflow, result)
             if difference is not None:
                 echo(f"error: {difference}", err=True)
@@ -337,7 +377,7 @@ def run_command(
 
             code = record_run(book, lambda ledger_: record_mission_run(
                 ledger_, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
-                clock=format_instant(instant), verify=verify, workflow=workflow, result=result, pause=True,
+                clock=run_clock.input_text(), verify=verify, workflow=workflow, result=result, pause=True,
                 started_by=who, grants=resolved_grants([*grants, *(ask.granted if ask else [])]))) or code
             code = apply_recorded_writes(book) or code
         elif result.success and result.receipt.get("writes"):
@@ -362,9 +402,25 @@ def run_command(
         print_run_summary(mission, result, initial_state, verbosity=verbosity,
                           to_stderr="-" in (output, save_state),
                           record_id=None if book is None or book.record is None else book.record.id,
-                          summary=None if result.paused_at is None else entry.summarise(result.final_state,
-                                                                                        result.paused_at))
+                          summary=entry.summarise(result.final_state, result.paused_at))
     raise SystemExit(code)
+
+
+def _checked_inputs(entry: Any, params: dict[str, Any], state: dict[str, Any], effects: Any) -> list[str]:
+    """The mission's own check of what it reads (its files, say), before the
+    run: its warnings; every problem it finds is an error line, exit 2, and
+    nothing runs or is recorded."""
+    from ..errors import MissionInputError
+
+    try:
+        return entry.check_inputs(params, state, effects)
+    except MissionInputError as exc:
+        for problem in exc.problems:
+            echo(f"error: {problem}", err=True)
+        if len(exc.problems) > 1:
+            echo(f"error: {len(exc.problems)} problems in what mission {entry.name!r} reads; nothing was run",
+                 err=True)
+        raise SystemExit(EXIT_USAGE) from None
 
 
 def _ended(result: Any) -> str:

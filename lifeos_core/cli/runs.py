@@ -385,9 +385,7 @@ def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str
         emit_json(result.to_dict())
     else:
         mission = resumption.paused.name
-        summary = None
-        if result.paused_at is not None:
-            summary = get_mission(mission).summarise(result.final_state, result.paused_at)
+        summary = get_mission(mission).summarise(result.final_state, result.paused_at)
         print_run_summary(mission, result, resumption.inputs["initial_state"], record_id=recorder.record.id,
                           summary=summary)
     raise typer.Exit(written or exit_code_of(result))

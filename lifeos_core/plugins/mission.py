@@ -114,7 +114,8 @@ class Param(Frozen):
 
 PlanFunction = Callable[[Mapping[str, Any]], Sequence[StepSpec]]
 StateCheck = Callable[[Mapping[str, Any]], Sequence[str]]
-Summary = Callable[[Mapping[str, Any], str], str]
+Summary = Callable[[Mapping[str, Any], "str | None"], str]
+InputCheck = Callable[[Mapping[str, Any], Mapping[str, Any], Any], Sequence[str]]
 
 
 class Mission(Frozen):
@@ -133,8 +134,17 @@ class Mission(Frozen):
     ``summary(state, step_id)``, when given, renders the state so far as a
     few lines of text for the person deciding human step ``step_id``: what
     they are about to approve (the terminal prompt, ``lifeos runs pending``
-    and approvals show it). It must be pure, as an operation is: it runs
-    inside the envelope.
+    and approvals show it); with ``step_id=None``, what a finished run did
+    (``lifeos run`` prints it after the steps). It must be pure, as an
+    operation is: it runs inside the envelope.
+
+    ``check_inputs(params, state, effects)``, when given, reads what the
+    mission will read (its files, through ``effects`` as a step would, with
+    the run's grants) and checks it *before* the run: it raises
+    :class:`~lifeos_core.errors.MissionInputError` with every problem found,
+    so bad input is exit 2 with nothing run or recorded, and returns
+    warnings (one line each). ``lifeos run`` calls it; the steps must still
+    check what they read (the Python API and test plans do not call it).
 
     ``effects`` declares what the mission may ask of the world: grant scopes
     or effect kinds (``read``, ``write``, ``run``, ``net``, or a plugin's
@@ -144,13 +154,14 @@ class Mission(Frozen):
     """
 
     __slots__ = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary",
-                 "effects", "__weakref__")
-    _fields = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary", "effects")
+                 "effects", "check_inputs", "__weakref__")
+    _fields = ("name", "description", "plan", "params", "workflow_id", "reads", "check_state", "summary", "effects",
+               "check_inputs")
 
     def __init__(self, name: str, description: str, plan: PlanFunction, params: Sequence[Param] = (),
                  workflow_id: str | None = None, reads: Mapping[str, str] | Sequence[str] = (),
                  check_state: StateCheck | None = None, summary: Summary | None = None,
-                 effects: Mapping[str, str] | None = None) -> None:
+                 effects: Mapping[str, str] | None = None, check_inputs: InputCheck | None = None) -> None:
         if not isinstance(name, str) or not _NAME.match(name):
             raise ValueError(f"mission name {name!r} must start with a letter and use only letters, digits, "
                              "'_', '.', '-'")
@@ -173,13 +184,16 @@ class Mission(Frozen):
             raise TypeError(f"mission {name!r}: check_state must be callable")
         if summary is not None and not callable(summary):
             raise TypeError(f"mission {name!r}: summary must be callable")
+        if check_inputs is not None and not callable(check_inputs):
+            raise TypeError(f"mission {name!r}: check_inputs must be callable")
         effects = dict(effects or {})
         for key, why in effects.items():
             if not isinstance(key, str) or not isinstance(why, str):
                 raise TypeError(f"mission {name!r}: effects maps scopes or effect kinds to why (strings)")
         self._set(name=name, description=description.strip().splitlines()[0], plan=plan, params=params,
                   workflow_id=workflow_id or "wf-" + name.replace("_", "-"), reads=FrozenMap._trusted(reads),
-                  check_state=check_state, summary=summary, effects=FrozenMap._trusted(effects))
+                  check_state=check_state, summary=summary, effects=FrozenMap._trusted(effects),
+                  check_inputs=check_inputs)
 
     # Equal missions (same fields: the same plan function, params, ...) plan the
     # same workflows, so a mission can key the cache of its plans (see
@@ -285,7 +299,51 @@ class MissionRegistryEntry(Frozen):
                                   f"checking the state: {type(exc).__name__}: {exc}") from exc
         return warnings
 
-    def summarise(self, state: Mapping[str, Any], step_id: str) -> str | None:
+    def check_inputs(self, params: Mapping[str, Any], state: Mapping[str, Any], policy: Any) -> list[str]:
+        """Run the mission's own ``check_inputs`` before a run (see :class:`Mission`):
+        its warnings; :class:`MissionInputError` with every problem in what it
+        reads (an effect refused or failed is one too: the grant, the missing
+        file). Its effects are checked against ``policy``'s grants, and may
+        ask as the run would; nothing it reads is recorded. It runs inside
+        the envelope guard, as a step does; if it breaks, that is the pack's
+        bug (:class:`PluginError`)."""
+        check = self.mission.check_inputs
+        if check is None:
+            return []
+        from ..engine.effects import Effects, EffectSession
+        from ..engine.guard import EnvelopeBreach, guarded
+        from ..errors import MissionInputError, StepFailed
+
+        session = EffectSession(policy)
+        session.begin("check-inputs")
+        failure: str | None = None
+        answer: Any = None
+        with guarded((f"input check of {self.name}", "check-inputs")) as guard:
+            try:
+                answer = check(self.validate(params), thaw(state) if isinstance(state, FrozenMap) else state,
+                               Effects(session))
+            except MissionInputError as exc:
+                answer = exc
+            except StepFailed as exc:  # an effect refused or failed: what the user gave is not there or not granted
+                answer = MissionInputError(str(exc))
+            except EnvelopeBreach:
+                pass
+            except LifeosError as exc:
+                answer = exc
+            except Exception as exc:
+                failure = f"{type(exc).__name__}: {exc}"
+        if guard.breach is not None:
+            failure = f"it tried {guard.breach.what} ({guard.breach.event})"
+        elif isinstance(answer, LifeosError):
+            raise answer
+        elif failure is None and (isinstance(answer, str) or not all(isinstance(line, str) for line in answer or ())):
+            failure = "it returned something other than a list of warnings (strings)"
+        if failure is not None:
+            raise PluginError(f"mission {self.name!r} ({self.distribution} {self.version}) failed while checking "
+                              f"its inputs: {failure}")
+        return list(answer or ())
+
+    def summarise(self, state: Mapping[str, Any], step_id: str | None) -> str | None:
         """The mission's own summary of ``state`` for the person deciding human
         step ``step_id`` (``None`` when the mission has none). It runs inside
         the envelope guard, as a step does; a summary that fails or leaves the

@@ -26,24 +26,47 @@ class Clock(Protocol):
 
 
 class FixedClock(Frozen):
-    """A clock that always reads the same instant (UTC)."""
+    """A clock that always reads the same instant, in UTC or in a time zone.
 
-    __slots__ = ("instant", "_text")
-    _fields = ("instant",)
+    ``zone`` (an IANA name such as ``Pacific/Honolulu`` or an offset such as
+    ``-10:00``; see :mod:`lifeos_core.values.zones`) changes what ``now()``
+    reads, the local time there, not the instant: receipts keep writing the
+    instant in UTC. A clock text may carry its zone in brackets, as RFC 9557
+    writes it (``2026-12-01T19:52:00-10:00[Pacific/Honolulu]``); that is the
+    form :meth:`input_text` gives and runs record as their clock input.
+    """
 
-    def __init__(self, instant: datetime | str = EPOCH) -> None:
+    __slots__ = ("instant", "zone", "_text", "_local")
+    _fields = ("instant", "zone")
+
+    def __init__(self, instant: datetime | str = EPOCH, zone: str | None = None) -> None:
+        from .zones import canonical_zone, zone_info
+
+        if isinstance(instant, str) and instant.rstrip().endswith("]") and "[" in instant:
+            instant, _, bracketed = instant.rstrip()[:-1].partition("[")
+            if zone is None:
+                zone = bracketed
         moment = parse_instant(instant)
-        self._set(instant=moment, _text=format_instant(moment))
+        zone = canonical_zone(zone)
+        self._set(instant=moment, zone=zone, _text=format_instant(moment),
+                  _local=moment if zone is None else moment.astimezone(zone_info(zone)))
 
     def now(self) -> datetime:
-        return self.instant
+        return self._local
 
     def text(self) -> str:
         """The instant as receipts write it (worked out at construction)."""
         return self._text
 
+    def input_text(self) -> str:
+        """The clock as a run records it: the instant in UTC when there is no
+        zone (as always), else the local time with its offset and the zone."""
+        if self.zone is None:
+            return self._text
+        return f"{self._local.isoformat()}[{self.zone}]"
+
     def __hash__(self) -> int:
-        return hash(self.instant)
+        return hash((self.instant, self.zone))
 
 
 def clock_text(clock: Clock) -> str:

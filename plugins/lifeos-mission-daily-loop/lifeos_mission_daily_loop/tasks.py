@@ -1,7 +1,9 @@
 """Reading a task list and deciding what to do today: pure functions, no I/O.
 
 Kept apart from the operations so the rules (what counts as overdue, how tasks
-are ranked, how capacity is filled) can be read and tested on their own.
+are ranked, how capacity is filled, why each task made the cut) can be read and
+tested on their own. How a task is *spelled* (files, states) lives in
+:mod:`formats`; this module only sees normalised tasks.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from typing import Any
 
 from lifeos_core import StepFailed
 
-PRIORITIES = ("high", "medium", "low")
-DEFAULT_PRIORITY = "medium"
-TASK_FIELDS = ("id", "title", "priority", "due", "estimate_minutes", "done")
+from .spellings import DEFAULT_PRIORITY, PRIORITIES
+
+# The file formats (and YAML) are imported when tasks are read, not when the
+# pack is loaded: `lifeos missions list` loads every pack and reads no task.
+__all__ = ["DEFAULT_PRIORITY", "PRIORITIES", "Task", "field_warnings", "parse_date",
+           "prioritise", "read_tasks", "summarise", "tasks_from"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,13 @@ class Task:
     due: str | None
     estimate_minutes: int | None
     done: bool
+    completed: str | None = None
+    source: str = ""
+    due_at: str | None = None
+    subtasks: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
+    contexts: tuple[str, ...] = ()
+    created: str | None = None
 
     def is_overdue(self, today: str) -> bool:
         return not self.done and self.due is not None and self.due < today
@@ -51,67 +63,40 @@ def parse_date(text: Any, what: str) -> str:
     raise ValueError(f"{what} must be an ISO date like 2026-01-31, got {text!r}")
 
 
-def read_tasks(state: dict[str, Any]) -> list[Task]:
-    """The tasks in ``state["tasks"]``, checked; a bad entry fails the step
-    with a message naming it."""
-    raw = state.get("tasks", [])
-    if not isinstance(raw, list):
-        raise StepFailed(f"state 'tasks' must be a list of tasks, got {type(raw).__name__}")
-    tasks: list[Task] = []
-    seen: set[str] = set()
-    for index, item in enumerate(raw):
-        where = f"tasks[{index}]"
-        if not isinstance(item, dict):
-            raise StepFailed(f"{where} must be an object with at least 'id' and 'title'")
-        task_id = item.get("id")
-        if isinstance(task_id, bool) or not isinstance(task_id, (str, int)) or task_id == "":
-            raise StepFailed(f"{where}.id must be a non-empty string or an integer, got {task_id!r}")
-        task_id = str(task_id)
-        if task_id in seen:
-            raise StepFailed(f"{where}.id {task_id!r} is used by an earlier task; task ids must be unique")
-        seen.add(task_id)
-        title = item.get("title")
-        if not isinstance(title, str) or not title.strip():
-            raise StepFailed(f"{where}.title must be a non-empty string")
-        priority = item.get("priority", DEFAULT_PRIORITY)
-        if priority not in PRIORITIES:
-            raise StepFailed(f"{where}.priority must be one of high, medium, low, got {priority!r}")
-        due = item.get("due")
-        if due is not None:
-            try:
-                due = parse_date(due, f"{where}.due")
-            except ValueError as exc:
-                raise StepFailed(str(exc)) from None
-        estimate = item.get("estimate_minutes")
-        if estimate is not None and (isinstance(estimate, bool) or not isinstance(estimate, int) or estimate < 0):
-            raise StepFailed(f"{where}.estimate_minutes must be a whole number of minutes >= 0, got {estimate!r}")
-        done = item.get("done", False)
-        if not isinstance(done, bool):
-            raise StepFailed(f"{where}.done must be true or false, got {done!r}")
-        tasks.append(Task(task_id, title, priority, due, estimate, done))
-    return tasks
+def tasks_from(normalised: list[dict]) -> list[Task]:
+    """Task objects from normalised dicts (see :func:`formats.normalise_tasks`);
+    lists become tuples so a Task shares nothing mutable with its dict."""
+    return [
+        Task(item["id"], item["title"], item["priority"], item["due"], item["estimate_minutes"], item["done"],
+             completed=item.get("completed"), source=item.get("source", ""), due_at=item.get("due_at"),
+             subtasks=tuple(item.get("subtasks", ())), projects=tuple(item.get("projects", ())),
+             contexts=tuple(item.get("contexts", ())), created=item.get("created"))
+        for item in normalised
+    ]
+
+
+def read_tasks(state: Mapping[str, Any]) -> list[Task]:
+    """The tasks in ``state["tasks"]``; any problem fails the step with a
+    message listing every one of them, so one edit fixes the state."""
+    from .formats import normalise_tasks
+
+    parsed = normalise_tasks(state.get("tasks", []))
+    if len(parsed.problems) == 1:
+        raise StepFailed(parsed.problems[0])
+    if parsed.problems:
+        raise StepFailed(f"{len(parsed.problems)} problems in the tasks: " + "; ".join(parsed.problems))
+    return tasks_from(parsed.tasks)
 
 
 def field_warnings(state: Mapping[str, Any]) -> list[str]:
     """Task fields this mission does not read (``estimate: 45`` for
-    ``estimate_minutes``), one line each: the task still plans, without them."""
-    from lifeos_core import did_you_mean
-
+    ``estimate_minutes``), one line per field: the task still plans without them."""
     raw = state.get("tasks") if isinstance(state, Mapping) else None
     if not isinstance(raw, (list, tuple)):
         return []
-    places: dict[str, list[str]] = {}  # field -> the tasks that have it, so one line per field
-    for index, item in enumerate(raw):
-        if isinstance(item, Mapping):
-            for key in item:
-                if key not in TASK_FIELDS:
-                    places.setdefault(key, []).append(f"tasks[{index}]")
-    warnings = []
-    for key, where in places.items():
-        shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-        warnings.append(f"{shown}: daily_loop does not read the field {key!r}{did_you_mean(key, TASK_FIELDS)}; "
-                        f"task fields are: {', '.join(TASK_FIELDS)}")
-    return warnings
+    from .formats import normalise_tasks
+
+    return normalise_tasks(raw).warnings
 
 
 def summarise(tasks: list[Task], today: str) -> dict[str, int]:
@@ -125,6 +110,19 @@ def summarise(tasks: list[Task], today: str) -> dict[str, int]:
     }
 
 
+def _why(task: Task, today: str) -> list[str]:
+    """The reasons a task ranks where it does, in rank order; a due date more
+    than a week away says nothing, so it is left out."""
+    if task.is_overdue(today):
+        return [f"overdue since {task.due}", f"{task.priority} priority"]
+    reasons = [f"{task.priority} priority"]
+    if task.due is not None:
+        days = (date.fromisoformat(task.due) - date.fromisoformat(today)).days
+        if days <= 7:
+            reasons.append({0: "due today", 1: "due tomorrow"}.get(days, f"due in {days} days"))
+    return reasons
+
+
 def prioritise(
     tasks: list[Task],
     today: str,
@@ -136,12 +134,12 @@ def prioritise(
     """Rank the open tasks and fill the day, greedily, in rank order.
 
     A task is chosen when there is room for another priority and its estimate
-    fits the minutes left; a task that does not fit is deferred and smaller
-    ones after it still get their chance.
+    fits the minutes left; a task that does not fit is deferred (with the
+    reason) and smaller ones after it still get their chance.
     """
     ranked = sorted((task for task in tasks if not task.done), key=lambda task: task.rank(today))
     chosen: list[dict[str, Any]] = []
-    deferred: list[str] = []
+    deferred: list[dict[str, Any]] = []
     planned = 0
     for task in ranked:
         minutes = task.estimate_minutes if task.estimate_minutes is not None else default_estimate_minutes
@@ -155,13 +153,18 @@ def prioritise(
                     "due": task.due,
                     "estimate_minutes": minutes,
                     "overdue": task.is_overdue(today),
+                    "why": _why(task, today),
+                    "source": task.source,
                 }
             )
         else:
-            deferred.append(task.id)
+            why_not = (f"already {len(chosen)} priorities" if len(chosen) >= max_priorities
+                       else f"no room: {capacity_minutes - planned} minutes left")
+            deferred.append({"id": task.id, "title": task.title, "estimate_minutes": minutes, "why_not": why_not})
     return {
         "priorities": chosen,
         "planned_minutes": planned,
         "capacity_minutes": capacity_minutes,
-        "deferred": deferred,
+        "deferred": [item["id"] for item in deferred],
+        "deferred_tasks": deferred,
     }

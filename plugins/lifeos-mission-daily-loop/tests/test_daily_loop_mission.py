@@ -112,7 +112,7 @@ def test_human_checkpoints_follow_requested_human_steps():
 def test_requested_steps_keeps_the_first_stages():
     assert [step for step, _ in steps_of(requested_steps=2)] == ["summarise", "prioritise"]
     result = run_mission("daily_loop", {"requested_steps": 1, "date": TODAY}, {"tasks": TASKS})
-    assert result.success and set(result.final_state["daily"]) == {"date", "summary"}
+    assert result.success and set(result.final_state["daily"]) == {"date", "today", "summary"}
 
 
 @pytest.mark.parametrize(
@@ -148,15 +148,17 @@ def test_bad_params_are_clear_errors(params, message):
 @pytest.mark.parametrize(
     ("state", "message"),
     [
-        ({"tasks": {"a": 1}}, "state 'tasks' must be a list of tasks, got dict"),
-        ({"tasks": ["buy milk"]}, r"tasks\[0\] must be an object with at least 'id' and 'title'"),
-        ({"tasks": [{"title": "x"}]}, r"tasks\[0\].id must be a non-empty string or an integer, got None"),
-        ({"tasks": [{"id": 1, "title": "a"}, {"id": "1", "title": "b"}]}, r"tasks\[1\].id '1' is used by an earlier task"),
-        ({"tasks": [{"id": 1}]}, r"tasks\[0\].title must be a non-empty string"),
-        ({"tasks": [{"id": 1, "title": "a", "priority": "urgent"}]}, r"tasks\[0\].priority must be one of high, medium, low"),
-        ({"tasks": [{"id": 1, "title": "a", "due": "2026-13-01"}]}, r"tasks\[0\].due must be an ISO date"),
-        ({"tasks": [{"id": 1, "title": "a", "estimate_minutes": -5}]}, r"tasks\[0\].estimate_minutes must be a whole number"),
-        ({"tasks": [{"id": 1, "title": "a", "done": "yes"}]}, r"tasks\[0\].done must be true or false"),
+        ({"tasks": {"a": 1}}, "tasks: a dict is not a list of tasks"),
+        ({"tasks": ["buy milk"]}, r"tasks\[0\]: a str is not a task; write an object with at least a title"),
+        ({"tasks": [{"id": 1, "title": "a"}, {"id": "1", "title": "b"}]},
+         r"tasks\[1\].id: '1' is also the id of the task at tasks\[0\]"),
+        ({"tasks": [{"id": 1}]}, r"tasks\[0\].title: missing"),
+        ({"tasks": [{"id": 1, "title": "a", "priority": "urgent"}]},
+         r"tasks\[0\].priority: 'urgent' is not a priority; write high, medium or low"),
+        ({"tasks": [{"id": 1, "title": "a", "due": "2026-13-01"}]}, r"tasks\[0\].due: '2026-13-01' is not a valid date"),
+        ({"tasks": [{"id": 1, "title": "a", "estimate_minutes": -5}]},
+         r"tasks\[0\].estimate_minutes: -5 is not an estimate"),
+        ({"tasks": [{"id": 1, "title": "a", "done": "yes"}]}, r"tasks\[0\].done: 'yes' is not true or false"),
         ({"journal": "dear diary"}, "state 'journal' must be a list of entries, got str"),
     ],
 )
@@ -164,6 +166,18 @@ def test_a_malformed_state_fails_the_run_naming_the_task(state, message):
     result = plan_day(state)
     assert result.success is False
     assert re.search(message, result.error_message), result.error_message
+
+
+def test_every_problem_in_the_state_is_named_at_once():
+    result = plan_day({"tasks": [{"id": 1, "title": "a", "priority": "urgent", "due": "soon"}, {"id": 2}]})
+    assert result.error_message.startswith("step 'summarise' failed: 3 problems in the tasks: tasks[0].priority")
+    assert "tasks[0].due: 'soon'" in result.error_message and "tasks[1].title: missing" in result.error_message
+
+
+def test_a_task_without_an_id_is_named_by_its_place():
+    daily = plan_day({"tasks": [{"title": "Water the plants", "priority": "H"}]}).final_state["daily"]
+    assert daily["priorities"][0]["id"] == "tasks[0]"
+    assert daily["priorities"][0]["priority"] == "high"
 
 
 def test_a_rejected_plan_is_not_logged():

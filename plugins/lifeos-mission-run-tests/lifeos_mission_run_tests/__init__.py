@@ -1,137 +1,92 @@
-"""The ``run_tests`` mission: run a declared test plan and record its verdict.
+"""The ``run_tests`` mission: run tests and record the verdict, in one of two modes.
 
-Three runtime steps, all reading the plan from the mission's params (it arrives
-already parsed; the mission does no file I/O):
+- **pytest mode** (no ``suite`` given): run a project's own pytest suite with
+  the ``python`` param's interpreter, through a ``run`` effect the user grants,
+  and record every test's outcome from pytest's JUnit XML report
+  (:mod:`.pytest_mode`, :mod:`.junit`). A replay needs neither the project
+  nor pytest: the report is in the effect's recorded response.
+- **plan mode** (a ``suite``, or ``plan``, given): run a declared lifeos test
+  plan through the harness (:mod:`.plan_mode`), as this pack always did.
 
-- ``tests-discover`` checks the plan by the rules of ``lifeos validate``
-  (a plan that calls ``run_tests`` itself, or tests nothing, is refused too)
-  and lists it;
-- ``tests-execute`` runs it with ``lifeos_core.run_test_run`` and records the
-  verdict, counts, failures and hashes (``test_run_hash`` is the one
-  ``run_test_run`` gives for this plan);
-- ``tests-report`` fails the mission when an expectation failed, naming the
-  failed expectation ids, with the verdict still recorded in the state.
-
-Only public names of ``lifeos_core`` are used, as any pack would.
+This module holds what the two share: the mission, its params, the summary,
+and the plugin hooks. Only public names of ``lifeos_core`` are used, as any
+pack would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from lifeos_core import Mission, Param, StepFailed, StepSpec, hookimpl
+from lifeos_core import Mission, MissionParamsError, Param, StepSpec, hookimpl
 
-if TYPE_CHECKING:
-    from lifeos_core import StepContext, TestPlan
+from . import plan_mode, pytest_mode
 
-# The harness is imported inside the operations, when a plan actually runs:
-# listing missions should not pay for it.
-
-NAME = "run_tests"
-
-
-def _plan(context: StepContext) -> TestPlan:
-    from lifeos_core import ConfigError, parse_test_plan
-
-    suite = context.params.get("suite")
-    if suite is None:
-        raise StepFailed("there is no test plan to run: pass one as the 'suite' param "
-                         "(e.g. lifeos run run_tests --params plan.yaml, whose 'suite' holds the plan)")
-    try:
-        return parse_test_plan(suite, context.params.get("expectations"))
-    except ConfigError as exc:
-        raise StepFailed(f"the test plan is invalid: {'; '.join(exc.problems)}") from None
-
-
-def _record(state: dict[str, Any]) -> dict[str, Any]:
-    record = state.get("run_tests")
-    if not isinstance(record, dict):
-        raise StepFailed("state 'run_tests' is missing: run tests-discover first")
-    return record
-
-
-def discover(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Check the plan (by the rules of ``lifeos validate``) and list what it runs."""
-    plan = _plan(context)
-    for index, scenario in enumerate(plan.suite.scenarios):
-        for position, call in enumerate(scenario.missions):
-            if call.name == NAME:
-                raise StepFailed(f"scenarios[{index}].missions[{position}]: a test plan may not run {NAME} itself "
-                                 "(no recursion)")
-    problems = plan.problems()
-    if problems:
-        raise StepFailed("; ".join(problems))
-    if not plan.suite.scenarios or not plan.expectations.expectations:
-        what = "no scenarios" if not plan.suite.scenarios else "no expectations"
-        raise StepFailed(f"the test plan {plan.suite.suite_name!r} has {what}: nothing to test")
-    state["run_tests"] = {
-        "target": context.params.get("target"),
-        "suite_name": plan.suite.suite_name,
-        "scenarios": [scenario.scenario_name for scenario in plan.suite.scenarios],
-        "mission_calls": sum(len(scenario.missions) for scenario in plan.suite.scenarios),
-        "expectations": len(plan.expectations.expectations),
-    }
-    return state
-
-
-def execute(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Run the plan through the harness and record its verdict."""
-    from lifeos_core import run_test_run
-
-    record = _record(state)
-    plan = _plan(context)
-    result = run_test_run(plan.suite, plan.expectations)
-    verdicts = result.expectations_result
-    failed = verdicts.failed_ids
-    record.update({
-        "passed": result.passed,
-        "counts": {"expectations": len(verdicts.expectation_results),
-                   "passed": len(verdicts.expectation_results) - len(failed), "failed": len(failed)},
-        "failures": [{"id": key, "message": verdicts.expectation_results[key].details.get("message", "")}
-                     for key in failed],
-        "missions_failed": sorted(f"{name}/{key}" for name, scenario in result.suite_result.scenario_results.items()
-                                  for key, run in scenario.mission_results.items() if not run.success),
-        "suite_hash": result.metadata["suite_hash"],
-        "expectations_hash": result.metadata["expectations_hash"],
-        "test_run_hash": result.metadata["test_run_hash"],
-    })
-    return state
-
-
-def report(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
-    """Report the verdict: the mission fails, naming the failed expectations, when any failed."""
-    record = _record(state)
-    if "passed" not in record:
-        raise StepFailed("there is no verdict to report: run tests-execute first")
-    failed = [failure["id"] for failure in record["failures"]]
-    if failed:
-        raise StepFailed(f"{len(failed)} of {record['counts']['expectations']} expectations failed: "
-                         f"{', '.join(failed)}", state=state)
-    return state
+NAME = plan_mode.NAME
+PYTEST_ONLY = ("args", "python", "signoff")
+"""Params that only pytest mode reads: given with a plan, they are a mistake."""
 
 
 def plan(params: Mapping[str, Any]) -> list[StepSpec]:
-    return [
-        StepSpec("tests-discover", "runtime", {
-            "operation": "run_tests.discover", "description": "Check the plan and list what it runs"}),
-        StepSpec("tests-execute", "runtime", {
-            "operation": "run_tests.execute", "description": "Run the plan through the harness and record the verdict"}),
-        StepSpec("tests-report", "runtime", {
-            "operation": "run_tests.report", "description": "Report the verdict; fail when an expectation failed"}),
-    ]
+    if plan_mode.suite_of(params) is None:
+        return pytest_mode.steps(params)
+    given = [name for name in PYTEST_ONLY if params.get(name)]
+    if given:
+        raise MissionParamsError(f"mission {NAME!r}: param {given[0]!r} is for pytest mode, which runs when no "
+                                 "'suite' is given; a test plan does not take it")
+    return plan_mode.steps()
+
+
+def summary(state: Mapping[str, Any], step_id: str | None) -> str:
+    """The verdict so far, in a few lines: shown at the sign-off (``step_id``
+    ``"tests-signoff"``) and after a finished run (``step_id`` ``None``)."""
+    record = state.get("run_tests")
+    if not isinstance(record, Mapping):
+        return ""  # nothing ran (a refused effect, a bad plan): the error says why
+    if record.get("mode") == "pytest":
+        return "\n".join(pytest_mode.summary_lines(record, step_id))
+    if "counts" in record:
+        counts = record["counts"]
+        lines = [(f"test plan {record.get('suite_name')!r}: {counts['passed']} of {counts['expectations']} "
+                  "expectations passed")]
+        lines += [f"  FAILED {failure['id']}: {str(failure['message']).splitlines()[0] if failure['message'] else ''}"
+                  for failure in record.get("failures", [])[:pytest_mode.SHOWN]]
+        return "\n".join(lines)
+    return f"test plan {record.get('suite_name')!r} checked; it has not run yet."
+
+
+def _strings(value: Any) -> None:
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError("must be a list of strings, e.g. [\"-x\", \"-q\"]")
 
 
 MISSION = Mission(
     name=NAME,
-    description="Run a declared test plan and record the verdict.",
+    description="Run a project's pytest suite (or a declared lifeos test plan) and record the verdict.",
     plan=plan,
     params=(
-        Param("target", str, default="default", help="a name for what the plan tests"),
+        Param("target", str, default=None,
+              help="pytest: a folder, file or node id (tests/test_x.py::test_y), relative to where lifeos runs; "
+                   "'.' when not given. Plan mode: a name for what the plan tests ('default')"),
+        Param("args", list, default=[], check=_strings,
+              help="pytest: more arguments for pytest, e.g. [\"-x\", \"-k\", \"fast\"]"),
+        Param("python", str, default=None,
+              help="pytest: the interpreter to run pytest with (it needs pytest installed); "
+                   "the one lifeos runs with when not given. Grant it: --allow run:PYTHON"),
+        Param("timeout", float, default=pytest_mode.DEFAULT_TIMEOUT, minimum=1,
+              help="pytest: seconds the run may take before it is stopped and the step fails"),
+        Param("signoff", bool, default=False,
+              help="pytest: add a human sign-off after the report; approving it accepts a red run "
+                   "(a known flaky test), with who, when and a note in the receipt"),
         Param("suite", dict, default=None,
-              help="the plan: suite_name, scenarios (with inline expectations) and optional expectations"),
-        Param("expectations", dict, default=None, help="more expectations: {expectations: [...]}"),
+              help="plan mode: the lifeos test plan (suite_name, scenarios with inline expectations, "
+                   "optional expectations); given, the mission runs it instead of pytest"),
+        Param("plan", dict, default=None, help="plan mode: another name for suite"),
+        Param("expectations", dict, default=None, help="plan mode: more expectations: {expectations: [...]}"),
     ),
+    summary=summary,
+    effects={"run": "python -m pytest on the target, with the python param's interpreter "
+                    "(the one lifeos runs with by default); plan mode takes no effect"},
 )
 
 
@@ -142,6 +97,8 @@ def lifeos_register_missions(register: Callable[[Mission], None]) -> None:
 
 @hookimpl
 def lifeos_register_operations(register: Callable[..., None]) -> None:
-    register("run_tests.discover", discover)
-    register("run_tests.execute", execute)
-    register("run_tests.report", report)
+    register("run_tests.discover", plan_mode.discover)
+    register("run_tests.execute", plan_mode.execute)
+    register("run_tests.report", plan_mode.report)
+    register("run_tests.pytest", pytest_mode.run)
+    register("run_tests.verdict", pytest_mode.report)

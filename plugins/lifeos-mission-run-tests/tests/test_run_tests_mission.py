@@ -1,12 +1,12 @@
-"""The run_tests pack: a test plan run inside a mission, with its verdict in the state."""
+"""The run_tests pack in plan mode: a lifeos test plan run inside a mission, with its verdict in the state."""
 
 from __future__ import annotations
 
 import re
 
+import lifeos_mission_run_tests
 import pytest
 
-import lifeos_mission_run_tests
 from lifeos_core import (
     Mission,
     MissionParamsError,
@@ -60,9 +60,26 @@ def installed():
 
 
 def test_the_plan_has_discover_execute_report():
-    workflow = build_workflow(MissionSpec("run_tests", {"target": "runtime"}))
+    workflow = build_workflow(MissionSpec("run_tests", {"target": "runtime", "suite": SUITE}))
     assert workflow.id == "wf-run-tests"
     assert [step.id for step in workflow.steps] == ["tests-discover", "tests-execute", "tests-report"]
+
+
+def test_plan_is_another_name_for_suite():
+    as_suite = run_mission("run_tests", {"target": "nightly", "suite": SUITE, "expectations": MORE})
+    as_plan = run_mission("run_tests", {"target": "nightly", "plan": SUITE, "expectations": MORE})
+    assert as_plan.success is True
+    assert as_plan.final_state == as_suite.final_state
+
+
+def test_without_a_target_a_plan_records_the_default_name():
+    result = run_mission("run_tests", {"suite": SUITE})
+    assert result.final_state["run_tests"]["target"] == "default"
+
+
+def test_pytest_params_with_a_plan_are_refused():
+    with pytest.raises(MissionParamsError, match="param 'signoff' is for pytest mode"):
+        build_workflow(MissionSpec("run_tests", {"suite": SUITE, "signoff": True}))
 
 
 def test_a_passing_plan_records_its_verdict_and_the_same_hash_as_the_harness():
@@ -121,10 +138,8 @@ def test_a_bad_plan_is_refused_before_anything_runs(suite, message):
     assert [step.id for step in result.executed_steps] == ["tests-discover"]
 
 
-def test_without_a_plan_or_with_an_empty_one_the_mission_fails_saying_there_is_nothing_to_test():
-    missing = run_mission("run_tests", {"target": "runtime"})
-    assert missing.success is False and missing.failed_step_id == "tests-discover"
-    assert "there is no test plan to run" in missing.error_message
+def test_with_an_empty_plan_the_mission_fails_saying_there_is_nothing_to_test():
+    # (Without a plan at all, run_tests runs pytest: see test_pytest_mode.py.)
     empty = run_mission("run_tests", {"suite": {"suite_name": "e", "scenarios": [
         {"scenario_name": "s", "missions": [{"name": "greet", "params": {"who": "x"}}]}]}})
     assert empty.success is False and "has no expectations: nothing to test" in empty.error_message

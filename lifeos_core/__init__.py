@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "Clock": "values.clock",
     "EPOCH": "values.clock",
     "FixedClock": "values.clock",
+    "clock_from_text": "values.clock",
     "canonical_json": "values.canonical",
     "loads_canonical": "values.canonical",
     "stable_hash": "values.canonical",

@@ -41,7 +41,7 @@ PUBLIC = sorted("""
     ScenarioResult ScenarioSuiteDefinition ScenarioSuiteResult SequentialExecutor StepContext StepFailed StepSpec
     SuiteExpectationsDefinition SuiteExpectationsResult TestPlan TestRunResult UnknownMissionError
     WorkflowDefinition WorkflowInputError __version__ aggregate_test_run build_workflow canonical_json check_plan
-    did_you_mean evaluate_expectations get_mission hookimpl list_missions load_registry load_test_plan
+    clock_from_text did_you_mean evaluate_expectations get_mission hookimpl list_missions load_registry load_test_plan
     loads_canonical open_ledger parse_expectations_definition parse_suite_definition parse_test_plan plan_mission
     reload_plugins resume_mission resume_planned run_mission run_plan run_planned run_scenario run_suite run_test_run
     run_test_run_from_config

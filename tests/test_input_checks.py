@@ -133,3 +133,13 @@ def test_mission_input_error_keeps_every_problem() -> None:
     assert str(error) == "a.md:1: bad (and 2 more problems)"
     with pytest.raises(ValueError):
         MissionInputError([])
+
+
+def test_a_check_that_returns_something_else_than_warnings_is_the_packs_bug(registry_with: Any, pack: Any) -> None:
+    for returned in (True, 5, {"a": 1}, "one line"):
+        mission = Mission("odd", "Returns oddly.", lambda params: [StepSpec("go", "runtime")],
+                          check_inputs=lambda params, state, effects, returned=returned: returned)
+        registry_with(odd=pack([mission]))
+        result = runner.invoke(app, ["run", "odd", "--no-record"])
+        assert result.exit_code == 2, (returned, result.output)
+        assert "returned something other than a list of warnings" in result.stderr

@@ -24,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 PINNED = {
     "smoke.lifeos.yaml": "466dc40f0d821d913369b3c0892980fbbd6c3e2d8d18490672a733af96432d3a",
-    "daily-plan.lifeos.yaml": "eb8a456e9adf51b8f8f58ccad3f1e72d7a0f46c7a4ab9c9a1e5cac181406f428",
+    "daily-plan.lifeos.yaml": "70decd7833cf5d0c214579b3bdb459619d31681c233b5199311a96168849eef3",
     "failing-plan.toml": "ae2548fc73da3e360b14ce45331a22a808f1150d7c3cf60ea02db5aff3f0b425",
     "generated-500": "f0c757f5ecd6592255f96cbdb309ccf5a776ab19b893b3b2b892e7cfb5e3145f",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Optional
 
 import typer
@@ -104,9 +105,12 @@ def show_mission(
     out.print(f"Anti-Failure budget: steps {budget['steps']}/{MAX_STEPS}, "
               f"human steps {budget['human_steps']}/{MAX_HUMAN_STEPS}")
     if params:
+        from ..values.jsonvalue import thaw
+
         out.print("Params:")
         for p in params:
-            value = "required" if p["required"] else "optional" if p["default"] is None else f"= {p['default']!r}"
+            value = ("required" if p["required"] else "optional" if p["default"] is None  # as JSON: as -p takes it
+                     else f"= {json.dumps(thaw(p['default']), ensure_ascii=False)}")
             out.print(f"  {escape(p['name'])} {escape(value)}  ({escape(p['accepts'])}) {escape(p['help'])}")
     if reads:
         out.print("Reads from the state:")

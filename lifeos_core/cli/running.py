@@ -19,6 +19,7 @@ completion) is left to Typer, which reads it or explains what is wrong.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -245,30 +246,13 @@ def clock_of_run(clock: str | None, tz: str | None) -> Any:
     is ``--tz``, else the zone or offset ``--clock`` was written with, else
     ``$TZ``, else this machine's. A ``--clock`` without an offset is a local
     time in that zone. What day it is for a mission follows from it."""
-    from ..values.clock import FixedClock, parse_instant
-    from ..values.zones import canonical_zone, system_zone, zone_info
+    from ..values.clock import FixedClock, clock_from_text
+    from ..values.zones import canonical_zone, system_zone
 
-    zone = canonical_zone(tz) if tz is not None else None
     if clock is None:
-        return FixedClock(datetime.now(timezone.utc).replace(microsecond=0), zone if tz is not None else system_zone())
-    text = clock.strip()
-    if text.endswith("]") and "[" in text:  # the form runs record: instant[zone]
-        instant, _, named = text[:-1].partition("[")
-        return FixedClock(instant, zone if tz is not None else named)
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-    except ValueError:
-        moment = None  # parse_instant says what is wrong
-    if moment is not None and moment.tzinfo is None:  # a local time, where the person is
-        if tz is None:
-            zone = system_zone()
-        return FixedClock(moment.replace(tzinfo=zone_info(zone)), zone)
-    instant = parse_instant(text)
-    if tz is None and moment is not None:
-        offset = moment.utcoffset()
-        minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-        zone = canonical_zone(f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}")
-    return FixedClock(instant, zone)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        return FixedClock(now, canonical_zone(tz) if tz is not None else system_zone())
+    return clock_from_text(clock, tz, system_zone)
 
 
 def exit_code_of(result: Any) -> int:
@@ -346,7 +330,7 @@ def run_command(
     approvals = {step: Decision(approved, who, decided_at, note) for step, approved in advance.items()}
     grants = run_grants(allow, known_scopes())
     ask = Asker() if interactive and not no_prompt else None
-    effects = EffectPolicy(grants, ask=ask)
+    effects = EffectPolicy(grants, ask=ask, folder=os.getcwd())
     for message in _checked_inputs(entry, params, initial_state, effects):
         warn(message)
     book = None if no_record else open_for_recording(ledger)
@@ -378,7 +362,8 @@ def run_command(
             code = record_run(book, lambda ledger_: record_mission_run(
                 ledger_, mission=mission, params=params, initial_state=initial_state, approvals=approvals,
                 clock=run_clock.input_text(), verify=verify, workflow=workflow, result=result, pause=True,
-                started_by=who, grants=resolved_grants([*grants, *(ask.granted if ask else [])]))) or code
+                started_by=who, grants=resolved_grants([*grants, *(ask.granted if ask else [])]),
+                folder=effects.folder)) or code
             code = apply_recorded_writes(book) or code
         elif result.success and result.receipt.get("writes"):
             warn(f"{len(result.receipt['writes'])} write(s) not applied: a run's writes are applied only once it "
@@ -387,6 +372,12 @@ def run_command(
         if book is not None:
             book.close()
     document = result.to_dict() if (json_output or output is not None) else None
+    for label, path in (("--output", output), ("--save-state", save_state)):
+        if path is not None and path != "-" and _resolved(path) in read_by(result):
+            echo(f"error: {label} {path}: the run read that file, so the result is not written over it (the run "
+                 "itself finished and was recorded); give another file", err=True)
+            output, save_state, code = (None, save_state, EXIT_USAGE) if label == "--output" else (
+                output, None, EXIT_USAGE)
     if output is not None:
         code = write_after_the_run("--output", lambda: write_text_atomically(
             output, json.dumps(document, indent=2, ensure_ascii=False) + "\n")) or code
@@ -421,6 +412,17 @@ def _checked_inputs(entry: Any, params: dict[str, Any], state: dict[str, Any], e
             echo(f"error: {len(exc.problems)} problems in what mission {entry.name!r} reads; nothing was run",
                  err=True)
         raise SystemExit(EXIT_USAGE) from None
+
+
+def read_by(result: Any) -> set[str]:
+    """The files a run read through its effects (resolved), which an output of
+    the command must not replace: ``-o tasks.md`` after planning from it."""
+    return {effect["request"]["path"] for entry in result.lineage for effect in entry.get("effects", ())
+            if effect["kind"] == "read_text"}
+
+
+def _resolved(path: str) -> str:
+    return os.path.realpath(os.path.abspath(os.path.expanduser(path)))
 
 
 def _ended(result: Any) -> str:

@@ -105,13 +105,34 @@ def _run(request: Mapping[str, Any]) -> dict[str, Any]:
     if location is None or command_path(command) is None:
         return {"error": f"command {command!r} not found"}
     location = os.path.abspath(location)  # the file the grant was checked against, whatever cwd the command gets
+    # Its own process group, so a timeout stops what the command started too (a test's server, a worker).
+    process = subprocess.Popen([location, *request["argv"][1:]], cwd=request["cwd"], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                               start_new_session=os.name == "posix")
     try:
-        completed = subprocess.run([location, *request["argv"][1:]], cwd=request["cwd"], env=environment,
-                                   capture_output=True, timeout=request["timeout"], stdin=subprocess.DEVNULL)
+        stdout, stderr = process.communicate(timeout=request["timeout"])
     except subprocess.TimeoutExpired:
+        _stop_group(process)
         return {"error": f"timed out after {request['timeout']} s"}
-    return {"exit_code": completed.returncode, "stdout": completed.stdout.decode("utf-8", "replace"),
-            "stderr": completed.stderr.decode("utf-8", "replace")}
+    except BaseException:
+        _stop_group(process)
+        raise
+    return {"exit_code": process.returncode, "stdout": stdout.decode("utf-8", "replace"),
+            "stderr": stderr.decode("utf-8", "replace")}
+
+
+def _stop_group(process: Any) -> None:
+    """Kill a command and every process it started (its process group), and reap it."""
+    import signal
+
+    try:
+        if os.name == "posix":
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.communicate()
 
 
 def _http(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -239,20 +260,27 @@ class EffectPolicy(Frozen):
     give back instead of performing anything (``recorded``: a replay; step id
     to a list of ``(kind, request, response)``), ``fixtures``, and ``ask``, a
     function the command line passes at a terminal to ask the user for a
-    missing grant (``ask(scope, target) -> grant text or None``)."""
+    missing grant (``ask(scope, target) -> grant text or None``). ``folder``
+    is what relative paths (``tasks.md``, a command's ``cwd``) are relative
+    to: the folder the run was started in, recorded with it, so the steps
+    after a pause reach the same files wherever the decision is made (the
+    working directory when ``None``)."""
 
-    __slots__ = _fields = ("grants", "kinds", "recorded", "fixtures", "ask")
+    __slots__ = _fields = ("grants", "kinds", "recorded", "fixtures", "ask", "folder")
 
     def __init__(self, grants: Grants | Iterable[str] = (), kinds: Iterable[EffectKind] | None = None,
                  recorded: Mapping[str, list[tuple[str, Any, Any]]] | None = None,
-                 fixtures: Iterable[EffectFixture] = (), ask: Callable[[str, str], str | None] | None = None) -> None:
+                 fixtures: Iterable[EffectFixture] = (), ask: Callable[[str, str], str | None] | None = None,
+                 folder: str | None = None) -> None:
         kinds = {kind.name: kind for kind in (BUILTIN_KINDS if kinds is None else kinds)}
         if not isinstance(grants, Grants):
             grants = Grants.parse(grants, None)  # the command line checks scopes against the installed kinds
-        self._set(grants=grants, kinds=kinds, recorded=recorded, fixtures=tuple(fixtures), ask=ask)
+        if folder is not None and (not isinstance(folder, str) or not os.path.isabs(folder)):
+            raise WorkflowInputError(f"an effect policy's folder must be an absolute path, got {folder!r}")
+        self._set(grants=grants, kinds=kinds, recorded=recorded, fixtures=tuple(fixtures), ask=ask, folder=folder)
 
     def replace_kinds(self, kinds: Iterable[EffectKind]) -> "EffectPolicy":
-        return EffectPolicy(self.grants, kinds, self.recorded, self.fixtures, self.ask)
+        return EffectPolicy(self.grants, kinds, self.recorded, self.fixtures, self.ask, self.folder)
 
 
 NO_EFFECTS = EffectPolicy()
@@ -437,15 +465,20 @@ class Effects:
     def __init__(self, session: EffectSession) -> None:
         self._session = session
 
+    @property
+    def _folder(self) -> str | None:
+        return self._session.policy.folder
+
     def read_text(self, path: str) -> str:
         """The text of a file (UTF-8). Needs ``--allow read:PATH``."""
-        return self._session.take("read_text", {"path": resolve_path(_text(path, "path")), "given": path})["text"]
+        return self._session.take("read_text", {"path": resolve_path(_text(path, "path"), self._folder),
+                                                "given": path})["text"]
 
     def list_files(self, pattern: str) -> list[str]:
         """The files a glob pattern matches (``**`` included), resolved and
         sorted. Needs ``read`` on the folder the pattern starts from."""
         given = _text(pattern, "pattern")
-        pattern = os.path.abspath(os.path.expanduser(given))
+        pattern = os.path.abspath(os.path.join(self._folder or os.getcwd(), os.path.expanduser(given)))
         folder = pattern
         while any(mark in folder for mark in "*?["):
             folder = os.path.dirname(folder)
@@ -462,8 +495,9 @@ class Effects:
         executable = command_path(argv[0]) or argv[0]
         granted_env = sorted(self._session.grants.names("env"))
         self._session.used.update(f"env:{name}" for name in granted_env)
+        folder = self._folder
         request = {"argv": list(argv), "executable": executable,
-                   "cwd": resolve_path(cwd) if cwd is not None else None, "given_cwd": cwd, "timeout": timeout,
+                   "cwd": resolve_path(cwd, folder) if cwd is not None else folder, "given_cwd": cwd, "timeout": timeout,
                    "env": dict(env or {}), "granted_env": granted_env}
         response = self._session.take("run", request)
         return Completed(response["exit_code"], response["stdout"], response["stderr"])
@@ -488,7 +522,7 @@ class Effects:
         Needs ``--allow write:PATH``."""
         if not isinstance(text, str):
             raise StepFailed(f"effects.write_text needs text, got {type(text).__name__}")
-        self._session.intend_write(resolve_path(_text(path, "path")), text, path)
+        self._session.intend_write(resolve_path(_text(path, "path"), self._folder), text, path)
 
     def call(self, kind: str, request: Mapping[str, Any]) -> Any:
         """An effect of a kind a plugin registered: its response."""

@@ -147,7 +147,8 @@ class Orchestrator:
         decided = {entry["id"]: entry for entry in receipt["human_steps"]
                    if entry.get("status") in ("approved", "rejected")}
         context = ExecutionContext(paused._values[3], approvals,
-                                   FixedClock(receipt["start_time"]) if clock is None else clock,
+                                   FixedClock(receipt.get("local_time", receipt["start_time"]))
+                                   if clock is None else clock,
                                    **({} if max_state_bytes is None else {"max_state_bytes": max_state_bytes}),
                                    pause_at_undecided=pause_at_undecided, effects=effects)
         for step_id in context.decisions:

@@ -180,6 +180,8 @@ class Run:
             "failed_step_id": self.failed_step_id,
             "violation": self.violation,
         }
+        if getattr(clock, "zone", None) is not None:  # only for clocks in a zone: UTC receipts keep their hashes
+            receipt["local_time"] = clock.input_text()  # where the run ran: resuming it reads the same local time
         if self.paused_at is not None:
             receipt["paused_at"] = self.paused_at  # only in paused results: other receipts keep their hashes
         taken = [effect for entry in self.lineage for effect in entry.get("effects", ())]

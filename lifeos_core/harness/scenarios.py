@@ -19,7 +19,7 @@ from ..engine.result import OrchestrationResult
 from ..errors import DefinitionError, LifeosError
 from ..missions import run_mission
 from ..values.canonical import stable_hash
-from ..values.clock import LOGICAL_CLOCK, FixedClock
+from ..values.clock import LOGICAL_CLOCK, FixedClock, clock_from_text
 from ..values.frozen import Frozen, require_text
 from ..values.jsonvalue import FrozenMap, freeze, freeze_mapping, readonly, thaw
 from ..values.snapshot import Snapshot
@@ -80,9 +80,10 @@ class ScenarioDefinition(Frozen):
     """A named initial state and the missions to run on it.
 
     ``clock`` is the time every mission of the scenario runs at (an ISO 8601
-    instant; the fixed logical clock when omitted; a zone in brackets,
-    ``2026-12-01T19:52:00-10:00[Pacific/Honolulu]``, sets the local time
-    missions read). ``effects`` are recorded
+    instant; the fixed logical clock when omitted). Its offset, or a zone in
+    brackets (``2026-11-24T03:30:00Z[America/New_York]``), is where the
+    missions run: the local time they read, as with ``lifeos run --clock``.
+    ``effects`` are recorded
     responses its missions' effects get instead of touching the world
     (:class:`~lifeos_core.engine.effects.EffectFixture`, or plan-file
     shorthand such as ``{read: tasks.md, text: ...}``); an effect with no
@@ -127,7 +128,7 @@ class ScenarioDefinition(Frozen):
                 raise DefinitionError(f"Field 'clock' of scenario {scenario_name!r} must be an ISO 8601 instant, "
                                       f"got {clock!r}", "clock")
             try:
-                clock = FixedClock(clock).input_text()  # a zone in brackets stays: it sets the local date
+                clock = clock_from_text(clock).input_text()  # its offset or [zone] is where it runs
             except LifeosError as exc:
                 raise DefinitionError(str(exc), "clock") from None
         if isinstance(effects, (str, bytes, Mapping)) or not isinstance(effects, Sequence):

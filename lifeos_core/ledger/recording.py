@@ -30,6 +30,7 @@ def record_mission_run(
     pause: bool = False,
     started_by: str | None = None,
     grants: list[str] | None = None,
+    folder: str | None = None,
 ) -> LedgerRecord:
     """Record one mission run (``result`` is its OrchestrationResult, ``workflow`` what it ran).
 
@@ -37,9 +38,14 @@ def record_mission_run(
     a run made with ``pause`` (as the command line makes them) is replayed so,
     and one that paused is recorded with everything needed to resume it: its
     inputs, its versions, and its result (the state so far, the receipt and
-    lineage up to the waiting step). ``started_by`` names who started it.
+    lineage up to the waiting step). ``started_by`` names who started it;
+    ``folder`` is the folder its effects' relative paths are relative to,
+    kept for a run that took effects or waits (the steps after the pause
+    reach the same files).
     """
     inputs = mission_inputs(mission, params, initial_state, approvals, clock, verify, pause, grants)
+    if folder is not None and (result.receipt.get("effects_sha256") or result.status == "paused"):
+        inputs["folder"] = folder
     extra: dict[str, Any] = {"status": result.status, **paused_state(result)}
     if started_by is not None:
         extra["started_by"] = started_by

@@ -109,7 +109,7 @@ def _recorded_policy(record: LedgerRecord, blob: Callable[[str], bytes | None] |
 
 
 def _live_policy(inputs: Mapping[str, Any]) -> EffectPolicy:
-    return EffectPolicy(inputs.get("grants", []))
+    return EffectPolicy(inputs.get("grants", []), folder=inputs.get("folder"))
 
 
 def _changed_effects(recorded: Mapping[str, Any], replayed: Mapping[str, Any]) -> list[str]:

@@ -170,7 +170,8 @@ def resume_recorded(ledger: Ledger, run_id: str, step_id: str, decision: Decisio
         paused = OrchestrationResult.from_dict(_paused_result(latest))
         result = resume_planned(workflow, paused, {**_later_decisions(inputs, paused), step_id: decision},
                                 clock=FixedClock(inputs["clock"]), verify=inputs.get("verify", False),
-                                effects=EffectPolicy([*inputs.get("grants", []), *grants], ask=ask))
+                                effects=EffectPolicy([*inputs.get("grants", []), *grants], ask=ask,
+                                                     folder=inputs.get("folder")))
     except BaseException as exc:
         ledger.release(latest.id)
         if not isinstance(exc, LifeosError):

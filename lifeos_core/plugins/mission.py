@@ -336,7 +336,8 @@ class MissionRegistryEntry(Frozen):
             failure = f"it tried {guard.breach.what} ({guard.breach.event})"
         elif isinstance(answer, LifeosError):
             raise answer
-        elif failure is None and (isinstance(answer, str) or not all(isinstance(line, str) for line in answer or ())):
+        elif failure is None and answer is not None and (not isinstance(answer, (list, tuple))
+                                                         or not all(isinstance(line, str) for line in answer)):
             failure = "it returned something other than a list of warnings (strings)"
         if failure is not None:
             raise PluginError(f"mission {self.name!r} ({self.distribution} {self.version}) failed while checking "

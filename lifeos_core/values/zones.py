@@ -23,15 +23,22 @@ _UTC_NAMES = {"utc", "etc/utc", "z", "gmt", "etc/gmt", "universal", "etc/univers
 _OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
 
-def canonical_zone(name: str | None) -> str | None:
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$")
+
+
+def canonical_zone(name: str | None, known: bool = True) -> str | None:
     """The one spelling of a zone that runs record: an IANA name as the tz
     database spells it, ``±HH:MM`` for an offset, ``None`` for UTC. Raises
-    :class:`WorkflowInputError` naming the zone when it is not one."""
+    :class:`WorkflowInputError` naming the zone when it is not one. With
+    ``known=False`` a name is only checked for its form (a recorded clock
+    carries its offset, so reading it back needs no tz database)."""
     if name is None:
         return None
     if not isinstance(name, str) or not name.strip():
         raise WorkflowInputError(f"time zone must be a name like Europe/Paris or an offset like +01:00, got {name!r}")
     text = name.strip()
+    for prefix in ("posix/", "right/"):
+        text = text[len(prefix):] if text.startswith(prefix) else text
     if text.lower() in _UTC_NAMES:
         return None
     offset = _OFFSET.match(text)
@@ -40,8 +47,17 @@ def canonical_zone(name: str | None) -> str | None:
         if int(hours) > 23 or int(minutes) > 59:
             raise WorkflowInputError(f"time zone offset {text!r} is out of range; use -23:59 to +23:59")
         return None if hours == minutes == "00" else f"{sign}{hours}:{minutes}"
-    zone_info(text)  # raises when unknown
+    if not _NAME.match(text) or text.lower() in ("localtime", "local"):
+        raise _unknown(text)
+    if known:
+        zone_info(text)  # raises when unknown
     return text
+
+
+def _unknown(name: str) -> WorkflowInputError:
+    return WorkflowInputError(
+        f"unknown time zone {name!r}; use an IANA name like America/New_York or Europe/Paris, or an offset "
+        "like -05:00 (if every name is unknown, this machine has no tz database: pip install tzdata)")
 
 
 def zone_info(name: str | None) -> tzinfo:
@@ -57,30 +73,27 @@ def zone_info(name: str | None) -> tzinfo:
 
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise WorkflowInputError(
-            f"unknown time zone {name!r}; use an IANA name like America/New_York or Europe/Paris, or an offset "
-            "like -05:00 (if every name is unknown, this machine has no tz database: pip install tzdata)"
-        ) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise _unknown(name) from None
 
 
 def system_zone() -> str | None:
-    """The zone of this machine, as a name runs record: ``$TZ`` when set, else
-    the zone ``/etc/localtime`` links to (or ``/etc/timezone`` names), else
-    the current UTC offset. ``None`` is UTC. A ``$TZ`` that names no zone is
-    the user's mistake, reported as such (it says to use ``--tz``)."""
+    """The zone of this machine, as a name runs record: ``$TZ`` when it names
+    a zone (``Europe/Paris``, ``:Europe/Paris``, a file in a tz database),
+    else the zone ``/etc/localtime`` links to (or ``/etc/timezone`` names),
+    else the current UTC offset as the C library reads ``$TZ`` (POSIX rules
+    such as ``UTC0`` or ``EST5EDT``, which name no zone of the database).
+    ``None`` is UTC. It never fails: ``--tz`` says it exactly."""
     variable = os.environ.get("TZ")
-    if variable:
+    if variable is not None:
         text = variable[1:] if variable.startswith(":") else variable
-        if os.path.isabs(text):
-            found = _zone_of_file(text)
-            if found is not None:
-                return canonical_zone(found)
-        try:
-            return canonical_zone(text)
-        except WorkflowInputError:
-            raise WorkflowInputError(f"$TZ is {variable!r}, which is not a time zone lifeos knows; set it to an "
-                                     "IANA name like Europe/Paris, or pass --tz") from None
+        found = _zone_of_file(text) if os.path.isabs(text) else text
+        for candidate in (found, text):
+            try:
+                return canonical_zone(candidate) if candidate else None
+            except WorkflowInputError:
+                continue
+        return _current_offset()
     found = _zone_of_file("/etc/localtime")
     if found is None:
         try:
@@ -93,6 +106,10 @@ def system_zone() -> str | None:
             return canonical_zone(found)
         except WorkflowInputError:
             pass
+    return _current_offset()
+
+
+def _current_offset() -> str | None:
     import time
 
     seconds = time.localtime().tm_gmtoff

@@ -60,19 +60,35 @@ def _today(payload: dict[str, Any], context: StepContext) -> str:
 # --- reading the tasks -------------------------------------------------------------------------
 
 
-def read_task_files(pattern: str, effects: Any) -> Any:
-    """Every task file ``pattern`` names (a path or a glob), read through
-    ``effects`` and parsed: the tasks, every problem, the warnings. Each file
-    is named in messages and task ids as given (a glob's matches relative to
-    the folder above them all), from what the effects returned, so a replay
+def _existing(path: str, effects: Any) -> list[str]:
+    """``[path as resolved]`` when the file ``path`` (a name, never a pattern:
+    ``journal[2026].md`` is a name) exists, else ``[]``."""
+    import glob
+
+    return effects.list_files(glob.escape(path))
+
+
+def read_task_files(pattern: str, effects: Any, journal: str | None = None) -> Any:
+    """Every task file ``pattern`` names (a file, else a glob), read through
+    ``effects`` and parsed: the tasks, every problem, the warnings. The
+    journal is never a task file, even when the glob matches it. Each file is
+    named in messages and task ids as given (a glob's matches relative to the
+    folder above them all), from what the effects returned, so a replay
     elsewhere names them the same."""
     from .formats import merge, parse_task_file
 
-    paths = effects.list_files(pattern)
+    paths = _existing(pattern, effects)
+    literal = bool(paths) or not any(mark in pattern for mark in "*?[")
+    if not literal:
+        paths = effects.list_files(pattern)
+    journal_path = _existing(journal, effects) if journal is not None else []
+    if literal and paths and paths == journal_path:
+        raise MissionInputError(f"the tasks param and the journal param name the same file, {pattern}; the "
+                                "journal is written to, your task files never are: give the journal its own file")
+    paths = [path for path in paths if path not in journal_path]
     if not paths:
-        literal = not any(mark in pattern for mark in "*?[")
         raise StepFailed(f"task file {pattern} does not exist" if literal else f"no task file matches {pattern}")
-    if len(paths) == 1 and not any(mark in pattern for mark in "*?["):
+    if literal:
         shown = {paths[0]: pattern}
     else:
         above = os.path.dirname(os.path.commonpath([os.path.dirname(path) for path in paths]))
@@ -107,7 +123,7 @@ def check_inputs(params: Mapping[str, Any], state: Mapping[str, Any], effects: A
     if "tasks" in state:
         raise MissionInputError("the tasks come from the tasks param's files and from the state's 'tasks': give "
                                 "one of them (drop 'tasks' from the state, or the tasks param)")
-    parsed = read_task_files(params["tasks"], effects)
+    parsed = read_task_files(params["tasks"], effects, params.get("journal"))
     if parsed.problems:
         raise MissionInputError(parsed.problems)
     return [*warnings, *parsed.warnings]
@@ -136,7 +152,10 @@ def summarise(state: dict[str, Any], payload: dict[str, Any], context: StepConte
     daily: dict[str, Any] = {"date": today, "today": context.now().date().isoformat()}
     pattern = context.params.get("tasks")
     if pattern is not None:
-        parsed = read_task_files(pattern, context.effects)
+        try:
+            parsed = read_task_files(pattern, context.effects, context.params.get("journal"))
+        except MissionInputError as exc:
+            raise StepFailed(str(exc)) from None
         if parsed.problems:
             raise StepFailed(_problems_message(parsed.problems))
         daily["tasks"] = parsed.tasks
@@ -171,15 +190,15 @@ def log(state: dict[str, Any], payload: dict[str, Any], context: StepContext) ->
     """Add the day's entry to the journal: the journal file (a deferred write,
     applied once the run is recorded) or the state's ``journal`` list (one
     entry per date either way)."""
-    today = _today(payload, context)
     daily = state.get("daily")
     if not isinstance(daily, dict) or "priorities" not in daily:
         raise StepFailed("there is no plan to log: state 'daily' has no plan (run summarise and prioritise first)")
+    today = daily.get("date") or _today(payload, context)  # the day that was planned, whenever it is confirmed
     path = context.params.get("journal")
     if path is not None:
         entry = journal_file.render_entry({**daily, "date": today}, _normalised_tasks(state, context))
         effects = context.effects
-        before = effects.read_text(path) if effects.list_files(path) else ""
+        before = effects.read_text(path) if _existing(path, effects) else ""
         effects.write_text(path, journal_file.with_entry(before, today, entry))
         daily["logged"] = path
         state["daily"] = daily
@@ -230,7 +249,7 @@ def summary(state: Mapping[str, Any], step_id: str | None) -> str:
         lines.append("Everything open fits.")
     logged = daily.get("logged")
     if step_id is None and isinstance(logged, str):
-        lines.append(f"Journal: the entry for {day} goes to {logged} (written once the run is recorded)")
+        lines.append(f"Journal: the entry for {day} is written to {logged} once the run succeeds and is recorded")
     return "\n".join(lines)
 
 

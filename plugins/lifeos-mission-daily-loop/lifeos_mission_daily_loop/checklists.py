@@ -15,16 +15,17 @@ from .spellings import READERS, day_of, priority_of
 _CHECKBOX = re.compile(r"(?P<indent>[ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+\[(?P<box>[ xX])\](?:[ \t]+(?P<text>.*))?")
 # (field, token pattern, the token as the fix shows it)
 _I = re.IGNORECASE
+# A word is a token only when it looks like one: "!=" and "~/Documents" stay words of the title.
 _MARKDOWN_TOKENS = (
-    ("priority", re.compile(r"(!.*)"), "!high"),
+    ("priority", re.compile(r"(!{1,3}|![A-Za-z0-9]\w*)"), "!high"),
     ("due", re.compile(r"due:(.*)", _I), "due:2026-12-03"),
     ("completed", re.compile(r"done:(.*)", _I), "done:2026-12-01"),
-    ("estimate_minutes", re.compile(r"~(.*)"), "~15m"),
+    ("estimate_minutes", re.compile(r"~(\d.*)"), "~15m"),
 )
 _TODO_TOKENS = (
     ("priority", re.compile(r"pri:(.*)", _I), "pri:A"),
     ("due", re.compile(r"due:(.*)", _I), "due:2026-12-03"),
-    ("estimate_minutes", re.compile(r"(?:est:|~)(.*)", _I), "est:15m"),
+    ("estimate_minutes", re.compile(r"(?:est:(.*)|~(\d.*))", _I), "est:15m"),
 )
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -44,8 +45,8 @@ def _line_task(task: dict, words: list[str], tokens: tuple, place: str, problems
     when the line had a problem (all of them reported)."""
     found, rest = len(problems), []
     for word in words:
-        match = next(((field, m.group(1), example) for field, rule, example in tokens if (m := rule.fullmatch(word))),
-                     None)
+        match = next(((field, next(group for group in m.groups() if group is not None), example)
+                      for field, rule, example in tokens if (m := rule.fullmatch(word))), None)
         if match is None:
             rest.append(word)
             continue

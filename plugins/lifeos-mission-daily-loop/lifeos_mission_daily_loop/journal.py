@@ -2,9 +2,11 @@
 
 Pure text in, text out, so the log step only decides *what* to write and the
 effect (a deferred write, applied once the confirmed run is recorded) does
-the writing. An entry for a date that is already there replaces it (the
-same morning planned twice keeps one entry); any other text in the file,
-written by the person or by hand, is left exactly as it was.
+the writing. Each entry ends with a Markdown comment naming it (invisible
+when the journal is rendered), so an entry for a date that is already there
+is replaced exactly (the same morning planned twice keeps one entry), and
+any other text in the file, the person's own notes under or between the
+entries included, is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-_HEADING = re.compile(r"^## (\d{4}-\d{2}-\d{2})\b.*$", re.MULTILINE)
+
+
+def _end(day: str) -> str:
+    return f"<!-- end of daily_loop's entry for {day} -->"
 
 
 def yesterday_of(day: str) -> str:
@@ -42,18 +47,16 @@ def render_entry(daily: Mapping[str, Any], done: Sequence[Mapping[str, Any]]) ->
     if finished:
         lines += ["", f"Done yesterday ({yesterday}):", ""]
         lines += [f"- [x] {task['title']}" for task in finished]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, _end(day)]) + "\n"
 
 
 def with_entry(text: str, day: str, entry: str) -> str:
-    """``text`` (the journal as it is) with ``entry`` for ``day``: in place of an
-    earlier entry for that day, else added at the end after a blank line."""
-    headings = list(_HEADING.finditer(text))
-    for index, heading in enumerate(headings):
-        if heading.group(1) == day:
-            end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
-            following = text[end:]
-            return text[:heading.start()] + entry + ("\n" if following else "") + following
+    """``text`` (the journal as it is) with ``entry`` for ``day``: in place of
+    the entry daily_loop wrote for that day before (from its heading to its
+    end comment, nothing else), else added at the end after a blank line."""
+    earlier = re.search(rf"(?ms)^## {re.escape(day)}\n.*?^{re.escape(_end(day))}\n?", text)
+    if earlier is not None:
+        return text[:earlier.start()] + entry + text[earlier.end():]
     if not text.strip():
         return entry
     return text.rstrip("\n") + "\n\n" + entry

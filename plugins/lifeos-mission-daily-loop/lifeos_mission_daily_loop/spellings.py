@@ -70,19 +70,39 @@ def day_of(value: Any) -> str:
         raise ValueError(f"{value!r} is not a valid date; {DATE_HELP}") from None
 
 
+MAX_MINUTES = 60 * 24 * 366
+"""The largest estimate: a year of minutes. More is a typo, and would not fit a day anyway."""
+
+
 def minutes_of(value: Any) -> int:
     """Whole minutes from ``90``, ``"90"``, ``"15m"``, ``"1h30m"`` or ``"1.5h"``."""
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_MINUTES:
         value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MINUTES:
         return value
-    found = _ESTIMATE.fullmatch(value.replace(" ", "")) if isinstance(value, str) else None
+    text = value.replace(" ", "") if isinstance(value, str) else None
+    found = _ESTIMATE.fullmatch(text) if text is not None and len(text) <= 20 else None
     if found and any(found.groups()):
         plain, hours, extra = found.groups()
         minutes = Decimal(hours or 0) * 60 + int(extra or plain or 0)
-        if minutes == minutes.to_integral_value():
+        if minutes == minutes.to_integral_value() and minutes <= MAX_MINUTES:
             return int(minutes)
-    raise ValueError(f"{value!r} is not an estimate; {ESTIMATE_HELP}")
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool) and _too_big(value):
+        raise ValueError(f"{_shown(value)} is more than a year of minutes; write the estimate in minutes or hours, "
+                         "e.g. 90 or 1h30m")
+    raise ValueError(f"{_shown(value)} is not an estimate; {ESTIMATE_HELP}")
+
+
+def _too_big(value: Any) -> bool:
+    try:
+        return float(str(value).rstrip("mMhH") if isinstance(value, str) else value) > MAX_MINUTES
+    except (ValueError, OverflowError):
+        return False
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def done_of(value: Any) -> bool:

@@ -34,7 +34,9 @@ def structured_tasks(entries: list[tuple[Any, int | None, dict[str, int]]], show
     """Normalise parsed task objects; ``shown`` None means they came from a state
     (messages say ``tasks[3].priority``), else from a file (``FILE:LINE: field``)."""
     tasks, problems, unknown = [], [], {}
+    on_line: dict[Any, int] = {}  # tasks found on each line so far: compact JSON or YAML puts several on one
     for index, (item, line, key_lines) in enumerate(entries):
+        on_line[line] = on_line.get(line, 0) + 1
         if shown is None:
             source = f"{where}[{index}]"
             at = (lambda field, source=source: f"{source}.{field}")
@@ -48,7 +50,7 @@ def structured_tasks(entries: list[tuple[Any, int | None, dict[str, int]]], show
         found = len(problems)
         task_id = item.get("id")
         if task_id is None:
-            task_id = source
+            task_id = source if on_line[line] == 1 or shown is None else f"{source}#{on_line[line]}"
         elif isinstance(task_id, bool) or not isinstance(task_id, (str, int)) or str(task_id).strip() == "":
             problems.append(f"{at('id')}: {task_id!r} is not an id; write a non-empty text or a whole number")
         if shown is None and isinstance(item.get("source"), str) and item["source"]:

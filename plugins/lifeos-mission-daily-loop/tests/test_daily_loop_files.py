@@ -83,7 +83,7 @@ def test_the_plan_is_printed_with_minutes_reasons_and_what_did_not_fit(morning: 
     assert "  1. Pay rent (15 min): overdue since 2026-12-01, high priority" in result.stdout
     assert "  2. Book the dentist (10 min): medium priority, due in 2 days" in result.stdout
     assert "Did not fit: Clean the garage (already 2 priorities)" in result.stdout
-    assert "Journal: the entry for 2026-12-02 goes to journal.md" in result.stdout
+    assert "Journal: the entry for 2026-12-02 is written to journal.md once the run succeeds" in result.stdout
 
 
 def test_a_rejected_plan_writes_nothing(morning: Morning) -> None:
@@ -124,7 +124,7 @@ def test_the_same_morning_twice_keeps_one_entry(morning: Morning) -> None:
 
 def test_every_problem_in_a_task_file_is_bad_input_before_anything_runs(morning: Morning) -> None:
     morning.tasks.write_text("- [ ] Pay rent !urgent\n- [ ] Call mom due:2026-02-30\n- [ ] fine ~15m\n"
-                             "- [ ] Clean ~lots\n")
+                             "- [ ] Clean ~15x\n")
     result = morning.run("--yes")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
@@ -197,3 +197,56 @@ def test_missions_show_says_what_to_give_and_what_to_allow() -> None:
     assert shown.exit_code == 0, shown.output
     for expected in ("tasks optional", "journal optional", "Reads from the state:", "read", "write"):
         assert expected in shown.stdout
+
+
+def test_an_approval_from_another_folder_writes_the_journal_the_run_meant(morning: Morning, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert morning.run().exit_code == 4
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    waiting = morning.runs()[0]["id"]
+    approved = runner.invoke(app, ["runs", "approve", waiting[:12], "confirm-plan"])
+    assert approved.exit_code == 0, approved.output
+    assert "## 2026-12-02" in morning.journal.read_text()
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_journal_the_tasks_glob_matches_is_not_read_as_tasks(morning: Morning) -> None:
+    for day in ("2026-12-02", "2026-12-03"):
+        result = morning.run("--yes", "--json", clock=f"{day}T07:00:00Z", tasks="*.md")
+        assert result.exit_code == 0, result.output
+        daily = json.loads(result.stdout)["final_state"]["daily"]
+        assert {Path(task["source"].split(":")[0]).name for task in daily["tasks"]} == {"tasks.md"}
+    same = morning.run("--yes", tasks="journal.md")
+    assert same.exit_code == 2
+    assert "the tasks param and the journal param name the same file" in same.stderr
+
+
+def test_planning_the_day_again_keeps_what_you_wrote_under_it(morning: Morning) -> None:
+    assert morning.run("--yes").exit_code == 0
+    with morning.journal.open("a") as journal:
+        journal.write("\nMy notes for the day.\n\n## Ideas\n\n- learn Rust\n")
+    assert morning.run("--yes", "--param", "capacity_minutes=20").exit_code == 0
+    text = morning.journal.read_text()
+    assert text.count("## 2026-12-02") == 1 and "20 minutes" in text
+    assert "My notes for the day." in text and "- learn Rust" in text
+
+
+def test_a_journal_whose_name_looks_like_a_pattern_is_a_file_all_the_same(morning: Morning) -> None:
+    journal = morning.folder / "journal[2026].md"
+    journal.write_text("# My journal [2026]\n\nprecious old entries\n")
+    result = runner.invoke(app, ["run", "daily_loop", "-p", "tasks=tasks.md", "-p", "journal=journal[2026].md",
+                                 "--allow", f"read:{morning.folder}", "--allow", f"write:{morning.folder}",
+                                 "--clock", "2026-12-02T07:00:00Z", "--yes"])
+    assert result.exit_code == 0, result.output
+    text = journal.read_text()
+    assert text.startswith("# My journal [2026]\n\nprecious old entries\n") and "## 2026-12-02" in text
+
+
+def test_the_result_may_not_be_written_over_a_task_file_it_read(morning: Morning) -> None:
+    before = morning.tasks.read_text()
+    result = morning.run("--yes", "-o", "tasks.md")
+    assert result.exit_code == 2
+    assert "error: --output tasks.md: the run read that file" in result.stderr
+    assert morning.tasks.read_text() == before

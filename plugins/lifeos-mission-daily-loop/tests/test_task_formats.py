@@ -179,7 +179,7 @@ def test_every_bad_markdown_token_is_reported_with_its_line_and_field():
     parsed = parse("t.md", """
         - [ ] Fine
         - [ ] Bad date due:2026-13-01
-        - [ ] Bad priority !urgent ~abc
+        - [ ] Bad priority !urgent ~1x
         - [ ]
         - [ ] Twice !high !low
     """)
@@ -188,7 +188,7 @@ def test_every_bad_markdown_token_is_reported_with_its_line_and_field():
     due, priority, estimate, title, twice = parsed.problems
     assert due.startswith("t.md:2: due: '2026-13-01' is not a valid date; write YYYY-MM-DD")
     assert priority.startswith("t.md:3: priority: '!urgent' is not a priority; write high, medium or low")
-    assert estimate.startswith("t.md:3: estimate_minutes: 'abc' is not an estimate;") and "~15m" in estimate
+    assert estimate.startswith("t.md:3: estimate_minutes: '1x' is not an estimate;") and "~15m" in estimate
     assert title == "t.md:4: title: the item has no text; write what the task is"
     assert twice == "t.md:5: priority: given twice ('!low' is the second); keep one"
 
@@ -564,3 +564,30 @@ def test_the_plan_is_the_same_every_time():
     ranked = [(task["id"], task["why"]) for task in plan(tasks)["priorities"]]
     assert ranked == [(task["id"], task["why"]) for task in plan(list(reversed(tasks)))["priorities"]]
     assert ranked[0] == ("0", ["overdue since 2026-11-20", "high priority"])
+
+
+def test_words_that_only_look_like_tokens_stay_in_the_title():
+    parsed = parse("t.md", """
+        - [ ] Back up ~/Documents before the != check ~20m
+    """)
+    assert parsed.problems == []
+    assert parsed.tasks[0]["title"] == "Back up ~/Documents before the != check"
+    assert parsed.tasks[0]["estimate_minutes"] == 20
+
+
+def test_several_tasks_on_one_line_get_their_own_ids():
+    for name, text in (("t.json", '[{"title": "Pay rent"}, {"title": "Call mom"}]'),
+                       ("t.yaml", "tasks: [{title: Pay rent}, {title: Call mom}]")):
+        parsed = parse_task_file(name, text)
+        assert parsed.problems == []
+        assert [task["id"] for task in parsed.tasks] == [f"{name}:1", f"{name}:1#2"]
+
+
+def test_an_estimate_beyond_a_year_is_a_problem_at_its_line():
+    parsed = parse("t.md", """
+        - [ ] Big ~99999999999999999999999999m
+    """)
+    assert parsed.problems == ["t.md:1: estimate_minutes: '99999999999999999999999999m' is more than a year of minutes; "
+                               "write the estimate in minutes or hours, e.g. 90 or 1h30m (as a token: ~15m)"]
+    structured = parse_task_file("t.json", '[{"title": "x", "estimate_minutes": 1e300}]')
+    assert "more than a year of minutes" in structured.problems[0]

@@ -6,7 +6,12 @@ the same outcomes. Only the standard library's ``xml.etree`` is used.
 
 Each ``<testcase>`` becomes ``{"id", "outcome", "duration", "message"}``:
 
-- ``id`` is a pytest node id, ``path::Class::name``. pytest writes a test's
+- ``id`` is a pytest node id, ``path::Class::name``. The mission's wrapper
+  records each test's own ``item.nodeid`` as a ``lifeos_nodeid`` property of
+  its testcase (:data:`NODE_ID_PROPERTY`): when there is one, it is the id,
+  as pytest prints it, whatever module the test function or its base class
+  comes from. Otherwise (a collection error, a report made without the
+  wrapper) the id is rebuilt from the attributes: pytest writes a test's
   file (relative to its rootdir) in the ``file`` attribute when the report
   family is ``xunit1`` (the mission asks for it), and its dotted module and
   classes in ``classname``: the path is ``file``, the classes are what
@@ -26,7 +31,12 @@ Each ``<testcase>`` becomes ``{"id", "outcome", "duration", "message"}``:
 
 pytest writes two testcases for one test whose call failed and whose
 teardown errored too: they are merged into one, failed, their durations
-added.
+added. Only testcases of the same test are merged: the same
+``lifeos_nodeid`` or, for testcases without one, the same rebuilt id.
+
+pytest's own internal error is written as a testcase too (classname
+``pytest``, name ``internal``): it is no test, and :func:`read_report`
+gives its message apart.
 """
 
 from __future__ import annotations
@@ -34,7 +44,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any
 
-MAX_MESSAGE = 1000
+from .pytest_mode import MAX_MESSAGE, NODE_ID_PROPERTY
+
 OUTCOMES = ("passed", "failed", "error", "skipped")
 _RANK = {"passed": 0, "skipped": 1, "error": 2, "failed": 3}  # which outcome a merged test keeps
 
@@ -45,25 +56,37 @@ class ReportError(ValueError):
 
 def parse_report(text: str) -> list[dict[str, Any]]:
     """Every test of a JUnit XML report, in report order (see the module doc)."""
+    return read_report(text)[0]
+
+
+def read_report(text: str) -> tuple[list[dict[str, Any]], str | None]:
+    """Every test of a JUnit XML report, and pytest's internal error when it
+    reported one (its exception's last line), else ``None``."""
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
         raise ReportError(f"the JUnit XML report is not well-formed: {exc}") from None
     if root.tag not in ("testsuites", "testsuite"):
         raise ReportError(f"the JUnit XML report's root is <{root.tag}>, not <testsuites> or <testsuite>")
-    tests: dict[str, dict[str, Any]] = {}
+    tests: dict[tuple[str, str], dict[str, Any]] = {}
+    internal = None
     for case in root.iter("testcase"):
-        test = _outcome(case)
-        seen = tests.get(test["id"])
+        if (case.get("classname"), case.get("name")) == ("pytest", "internal"):
+            internal = _internal_error(case)
+            continue
+        real = _node_id_property(case)
+        test = _outcome(case, real)
+        key = ("nodeid", real) if real is not None else ("rebuilt", test["id"])
+        seen = tests.get(key)
         if seen is None:
-            tests[test["id"]] = test
+            tests[key] = test
             continue
         seen["duration"] = round(seen["duration"] + test["duration"], 6)
         if _RANK[test["outcome"]] > _RANK[seen["outcome"]]:
             seen["outcome"], seen["message"] = test["outcome"], test["message"]
         elif not seen["message"]:
             seen["message"] = test["message"]
-    return list(tests.values())
+    return list(tests.values()), internal
 
 
 def count(tests: list[dict[str, Any]]) -> dict[str, int]:
@@ -95,7 +118,22 @@ def node_id(classname: str, name: str, file: str | None = None) -> str:
     return "::".join([path, *classes, name])
 
 
-def _outcome(case: ET.Element) -> dict[str, Any]:
+def _node_id_property(case: ET.Element) -> str | None:
+    for prop in case.iter("property"):
+        if prop.get("name") == NODE_ID_PROPERTY and prop.get("value"):
+            return prop.get("value")
+    return None
+
+
+def _internal_error(case: ET.Element) -> str:
+    """The exception of pytest's internal error: the last ``E`` line of its text, else its last line."""
+    found = case.find("error")
+    lines = [line.strip() for line in ((found.text if found is not None else "") or "").splitlines() if line.strip()]
+    raised = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return (raised[-1] if raised else lines[-1] if lines else "internal error")[:MAX_MESSAGE]
+
+
+def _outcome(case: ET.Element, real: str | None = None) -> dict[str, Any]:
     outcome, message = "passed", ""
     for tag, called in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
         found = case.find(tag)
@@ -106,7 +144,9 @@ def _outcome(case: ET.Element) -> dict[str, Any]:
         duration = float(case.get("time") or 0)
     except ValueError:
         duration = 0.0
-    return {"id": node_id(case.get("classname") or "", case.get("name") or "", case.get("file")),
+    test_id = real if real is not None else node_id(case.get("classname") or "", case.get("name") or "",
+                                                    case.get("file"))
+    return {"id": test_id,
             "outcome": outcome, "duration": duration, "message": message}
 
 

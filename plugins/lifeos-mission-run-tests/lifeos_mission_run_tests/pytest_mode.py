@@ -38,33 +38,112 @@ DEFAULT_TIMEOUT = 600
 SHOWN = 10
 """How many failing tests a message or summary names."""
 
+MAX_MESSAGE = 1000
+"""How many characters of a failure's message the record keeps (the report is cut to that too)."""
+NODE_ID_PROPERTY = "lifeos_nodeid"
+"""The testcase property the wrapper writes each test's real pytest node id in."""
+
 NO_PYTEST = "<<lifeos-run-tests:no-pytest>>"
+PYTHON_MARK = "<<lifeos-run-tests:python>>"
 REPORT_START = "<<lifeos-run-tests:junit>>"
 REPORT_END = "<</lifeos-run-tests:junit>>"
+OUTPUT_TAIL = 64 * 1024
+"""How many bytes of the end of pytest's terminal output come back (on standard error)."""
 
 # The script that runs pytest: Python 3 of any age, the standard library and pytest only.
-# pytest's terminal output goes to standard error (file descriptor 1 points at 2 while
-# pytest runs, so tests that print cannot break the report); the report is asked for as
-# xunit1, which names each test's file; the exit code is pytest's own. It travels in the
-# command's environment, recorded with the request like the argv, so the argv (what
-# messages about the effect show) stays short, and holds no temporary path.
+# It travels in the command's environment, recorded with the request like the argv, so
+# the argv (what messages about the effect show) stays short and holds no temporary path.
+#
+# - pytest's terminal output (and whatever the tests print, their subprocesses too: file
+#   descriptors 1 and 2 point at an unnamed temporary file while pytest runs) is kept
+#   out of the response: only its last OUTPUT_TAIL bytes come back, on standard error,
+#   without the "generated xml file" line (a temporary path, different every run).
+# - the report is asked for as xunit1 (it names each test's file), without captured
+#   output (junit_logging=no) or a prefix, with each test's own node id as a property
+#   (a plugin object given to pytest.main), and is cut down before it is printed to what
+#   the mission reads: no system-out/err, no other properties, each failure's message
+#   and text cut (the text to its first line and its last "E " line).
+# - on Linux the report is an unlinked file reached through /proc/self/fd, so nothing is
+#   left behind even when the process group is killed at the timeout; elsewhere it is a
+#   named temporary file removed in a finally.
+# - the exit code is pytest's own.
 WRAPPER = f"""\
 import importlib.util, os, sys, tempfile
 if importlib.util.find_spec("pytest") is None:
     print("{NO_PYTEST}", sys.executable)
     sys.exit(99)
 import pytest
-handle, report = tempfile.mkstemp(suffix=".xml")
-os.close(handle)
-stdout = os.dup(1)
-os.dup2(2, 1)
-code = int(pytest.main(sys.argv[1:] + ["--junitxml=" + report, "-o", "junit_family=xunit1"]))
+import xml.etree.ElementTree as ET
+print("{PYTHON_MARK}", sys.executable)
 sys.stdout.flush()
-os.dup2(stdout, 1)
-with open(report, "rb") as xml:
-    text = xml.read()
-os.remove(report)
-sys.stdout.buffer.write(b"{REPORT_START}\\n" + text + b"\\n{REPORT_END}\\n")
+
+class LifeosNodeIds:
+    def pytest_itemcollected(self, item):
+        item.user_properties.append(("{NODE_ID_PROPERTY}", item.nodeid))
+
+def cut(data):
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        return data[:{OUTPUT_TAIL}]
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag in ("system-out", "system-err"):
+                parent.remove(child)
+            elif child.tag == "properties":
+                for prop in list(child):
+                    if parent.tag != "testcase" or prop.get("name") != "{NODE_ID_PROPERTY}":
+                        child.remove(prop)
+            elif child.tag in ("failure", "error", "skipped"):
+                if child.get("message"):
+                    child.set("message", child.get("message")[:{MAX_MESSAGE}])
+                lines = [line.strip()[:{MAX_MESSAGE}] for line in (child.text or "").splitlines() if line.strip()]
+                raised = [line for line in lines if line.startswith("E ")]
+                child.text = "\\n".join(lines[:1] + raised[-1:] + lines[-1:])
+    return ET.tostring(root, encoding="utf-8")
+
+output = tempfile.TemporaryFile()
+if os.path.isdir("/proc/self/fd"):
+    xml = tempfile.TemporaryFile()
+    report, named = "/proc/self/fd/%d" % xml.fileno(), None
+else:
+    handle, named = tempfile.mkstemp(suffix=".xml")
+    os.close(handle)
+    report, xml = named, None
+try:
+    saved = os.dup(1), os.dup(2)
+    sys.stderr.flush()
+    os.dup2(output.fileno(), 1)
+    os.dup2(output.fileno(), 2)
+    try:
+        code = int(pytest.main(sys.argv[1:] + ["--junitxml=" + report, "--junit-prefix=",
+                                               "-o", "junit_family=xunit1", "-o", "junit_logging=no",
+                                               "-o", "junit_log_passing_tests=false"],
+                               plugins=[LifeosNodeIds()]))
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+    if xml is not None:
+        xml.seek(0)
+        data = xml.read()
+    else:
+        with open(named, "rb") as handle:
+            data = handle.read()
+finally:
+    if named is not None and os.path.exists(named):
+        os.remove(named)
+size = output.seek(0, 2)
+output.seek(max(0, size - {OUTPUT_TAIL}))
+said = output.read().decode("utf-8", "replace")
+if size > {OUTPUT_TAIL}:
+    said = "[the first %d bytes of pytest's output are left out]\\n" % (size - {OUTPUT_TAIL}) + said.split("\\n", 1)[-1]
+said = "".join(line for line in said.splitlines(True) if "generated xml file: " not in line)
+sys.stderr.write(said)
+sys.stderr.flush()
+if data:
+    sys.stdout.buffer.write(b"{REPORT_START}\\n" + cut(data) + b"\\n{REPORT_END}\\n")
 sys.stdout.flush()
 sys.exit(code)
 """
@@ -77,15 +156,18 @@ NOTHING_COLLECTED = 5
 
 
 def steps(params: Mapping[str, Any]) -> list[StepSpec]:
-    """The steps for validated params; everything an operation needs is in its payload."""
-    python = params.get("python") or sys.executable  # the interpreter lifeos runs with, unless told
+    """The steps for validated params; everything an operation needs is in its payload.
+
+    ``python`` stays ``None`` when not given: the interpreter lifeos runs with
+    is worked out by ``tests-run`` when it runs, not written into the plan,
+    so the same params plan the same workflow under any interpreter."""
     planned = [
         StepSpec("tests-run", "runtime", {
             "operation": "run_tests.pytest",
             "description": "Run pytest on the target and read its JUnit XML report",
             "target": params.get("target") or DEFAULT_TARGET,
             "args": list(params.get("args") or []),
-            "python": python,
+            "python": params.get("python") or None,
             "timeout": params.get("timeout", DEFAULT_TIMEOUT),
         }),
         StepSpec("tests-report", "runtime", {
@@ -103,27 +185,53 @@ def steps(params: Mapping[str, Any]) -> list[StepSpec]:
 
 
 def argv(payload: Mapping[str, Any]) -> list[str]:
-    """The command the ``tests-run`` step runs: the same payload always gives the same argv."""
-    return [payload["python"], "-c", LAUNCHER, payload["target"], *payload["args"]]
+    """The command the ``tests-run`` step runs: the payload's ``python``, else the
+    interpreter lifeos runs with, then the launcher, the target and the args."""
+    return [payload.get("python") or sys.executable, "-c", LAUNCHER, payload["target"], *payload["args"]]
+
+
+GIVEN_ARGV0 = "<the python lifeos runs with>"
+"""What ``tests-run`` says it asked for as the command when ``python`` is not given
+(for a ``run`` effect that can match a replay by it: see :func:`_effect_options`)."""
+
+
+def _effect_options(payload: Mapping[str, Any], effects: Any) -> dict[str, Any]:
+    """With ``python`` not given, the command is the interpreter that runs the step, which
+    differs from machine to machine: a ``run`` effect that takes ``given_argv0`` (what was
+    asked for, matched on replay instead of the resolved ``argv[0]``) gets told so."""
+    if payload.get("python"):
+        return {}
+    import inspect
+
+    try:
+        takes = "given_argv0" in inspect.signature(effects.run).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return {"given_argv0": GIVEN_ARGV0} if takes else {}
 
 
 def run(state: dict[str, Any], payload: dict[str, Any], context: StepContext) -> dict[str, Any]:
     """Run pytest through the ``run`` effect and record each test's outcome."""
     # xml.etree is loaded when tests run, not with the plugin.
-    from .junit import ReportError, count, parse_report
+    from .junit import ReportError, count, read_report
 
-    python, target = payload["python"], payload["target"]
+    target = payload["target"]
+    command = argv(payload)
     try:
-        completed = context.effects.run(argv(payload), timeout=payload["timeout"],
-                                        env={WRAPPER_VARIABLE: WRAPPER})
+        completed = context.effects.run(command, timeout=payload["timeout"], env={WRAPPER_VARIABLE: WRAPPER},
+                                        **_effect_options(payload, context.effects))
     except StepFailed as exc:
         message = str(exc)
         if " is not granted; " in message:
             raise  # lifeos's own line, naming the --allow to add
+        if " bytes per response" in message:  # the run happened: what it said was too much to record
+            raise StepFailed(f"pytest's output on {target!r} is too large to record: {message}") from None
         why = message.rsplit(" failed: ", 1)[-1]
         if why.startswith("timed out"):
             raise StepFailed(f"pytest did not finish on {target!r}: {why} (raise the timeout param)") from None
-        raise StepFailed(f"could not run {python}: {why}") from None
+        raise StepFailed(f"could not run {payload.get('python') or 'the python lifeos runs with'}: {why}") from None
+    # The interpreter that ran, as it said itself: from the response, so a replay records the same one.
+    python = _said_python(completed.stdout) or payload.get("python") or "python"
     record: dict[str, Any] = {"mode": "pytest", "target": target, "python": python, "args": list(payload["args"]),
                               "exit_code": completed.exit_code}
     state["run_tests"] = record
@@ -131,32 +239,45 @@ def run(state: dict[str, Any], payload: dict[str, Any], context: StepContext) ->
         raise StepFailed(f"pytest is not installed for {python}: install it there ({python} -m pip install pytest) "
                          "or name an interpreter that has it with the python param")
     xml_text = _between_markers(completed.stdout)
+    internal = None
     if completed.exit_code in EXIT_CODES:
         if xml_text:  # pytest 'interrupted' by collection errors still reports them: keep what it says
             try:
-                record["tests"] = parse_report(xml_text)
-                record["counts"] = count(record["tests"])
+                tests, internal = read_report(xml_text)
+                record["tests"], record["counts"] = tests, count(tests)
             except ReportError:
                 pass
         bad = [f"{test['id']}: {test['message']}" for test in record.get("tests", ())
                if test["outcome"] in ("failed", "error")]
-        record["error"] = "; ".join(bad[:SHOWN]) if bad else _pytest_error(completed.stderr)
+        said = [*bad[:SHOWN]]
+        if internal:
+            said.append(f"internal error: {internal}")
+        if completed.exit_code != 4:
+            said += [line for line in _stop_lines(completed.stderr) if line not in said]
+        record["error"] = "; ".join(said) if said else _pytest_error(completed.stderr)
         raise StepFailed(f"pytest could not run the tests of {target!r} (exit code {completed.exit_code}, "
                          f"{EXIT_CODES[completed.exit_code]}): {record['error']}", state=state)
     if xml_text is None:
         raise StepFailed(f"{python} gave no pytest report (exit code {completed.exit_code}): "
                          f"{_tail(completed.stderr) or 'it wrote nothing on standard error'}", state=state)
     try:
-        tests = parse_report(xml_text)
+        tests, internal = read_report(xml_text)
     except ReportError as exc:
         raise StepFailed(f"{exc} (pytest exit code {completed.exit_code})", state=state) from None
     counts = count(tests)
     red = counts["failed"] + counts["errors"] > 0 or completed.exit_code not in (0, NOTHING_COLLECTED)
-    record.update(counts=counts, tests=tests,
-                  verdict="no tests" if counts["tests"] == 0 and not red else "failed" if red else "passed")
-    record["passed"] = record["verdict"] == "passed"
+    if red:
+        verdict = "failed"
+    elif counts["tests"] == 0:
+        verdict = "no tests"
+    elif counts["skipped"] == counts["tests"]:
+        verdict = "skipped"  # pytest exits 0, and so does the mission; but no test ran
+    else:
+        verdict = "passed"
+    record.update(counts=counts, tests=tests, verdict=verdict, passed=verdict == "passed")
     if red and counts["failed"] + counts["errors"] == 0:
-        record["error"] = _tail(completed.stderr)  # red, yet no test says why: pytest's own words do
+        # red, yet no test says why: pytest's own words do
+        record["error"] = f"internal error: {internal}" if internal else _tail(completed.stderr)
     return state
 
 
@@ -178,7 +299,8 @@ def report(state: dict[str, Any], payload: dict[str, Any], context: StepContext)
 
 def verdict_line(record: Mapping[str, Any]) -> str:
     """One line for a run: ``2 of 5 tests failed: a.py::b, c.py::d`` (at most ten named,
-    then how many more), or ``all 5 tests passed``."""
+    then how many more), ``all 5 tests passed``, ``4 of 5 tests passed (1 skipped)``,
+    or ``0 of 3 tests ran (3 skipped): nothing was tested``."""
     counts = record["counts"]
     failing = [test["id"] for test in record["tests"] if test["outcome"] in ("failed", "error")]
     if not failing:
@@ -187,12 +309,18 @@ def verdict_line(record: Mapping[str, Any]) -> str:
         if record["verdict"] == "failed":
             return (f"pytest exited with code {record['exit_code']} though no test failed: "
                     f"{record.get('error') or 'see its output'}")
-        passed = "the 1 test passed" if counts["tests"] == 1 else f"all {counts['tests']} tests passed"
-        return passed + (f" ({counts['skipped']} skipped)" if counts["skipped"] else "")
+        if record["verdict"] == "skipped":
+            return f"0 of {_tests(counts['tests'])} ran ({counts['skipped']} skipped): nothing was tested"
+        if counts["skipped"]:
+            return f"{counts['passed']} of {_tests(counts['tests'])} passed ({counts['skipped']} skipped)"
+        return "the 1 test passed" if counts["tests"] == 1 else f"all {counts['tests']} tests passed"
     errors = f" ({counts['errors']} with an error)" if counts["errors"] else ""
     more = f", and {len(failing) - SHOWN} more" if len(failing) > SHOWN else ""
-    tests = "1 test" if counts["tests"] == 1 else f"{counts['tests']} tests"
-    return f"{len(failing)} of {tests} failed{errors}: {', '.join(failing[:SHOWN])}{more}"
+    return f"{len(failing)} of {_tests(counts['tests'])} failed{errors}: {', '.join(failing[:SHOWN])}{more}"
+
+
+def _tests(number: int) -> str:
+    return "1 test" if number == 1 else f"{number} tests"
 
 
 def summary_lines(record: Mapping[str, Any], step_id: str | None) -> list[str]:
@@ -215,12 +343,34 @@ def summary_lines(record: Mapping[str, Any], step_id: str | None) -> list[str]:
     return lines
 
 
+def _said_python(stdout: str) -> str | None:
+    """The interpreter the wrapper says it runs under (its first line), or ``None``."""
+    first = stdout.split("\n", 1)[0]
+    for mark in (PYTHON_MARK, NO_PYTEST):
+        if first.startswith(mark + " "):
+            return first[len(mark) + 1:].strip() or None
+    return None
+
+
 def _between_markers(stdout: str) -> str | None:
     start = stdout.find(REPORT_START)
     end = stdout.rfind(REPORT_END)
     if start < 0 or end < start:
         return None
     return stdout[start + len(REPORT_START):end].strip()
+
+
+def _stop_lines(stderr: str) -> list[str]:
+    """Why pytest stopped, in its own words: the text of its ``!!!! ... !!!!`` lines
+    (``Interrupted: 1 error during collection``, ``_pytest.outcomes.Exit: reason``)."""
+    found = []
+    for line in stderr.splitlines():
+        line = line.strip()
+        if len(line) > 8 and line.startswith("!!!") and line.endswith("!!!"):
+            text = line.strip("!").strip()
+            if text and text not in found:
+                found.append(text[:MAX_MESSAGE])
+    return found[-4:]
 
 
 def _pytest_error(stderr: str) -> str:
@@ -234,5 +384,5 @@ def _pytest_error(stderr: str) -> str:
 
 def _tail(text: str, lines: int = 8, limit: int = 2000) -> str:
     """The last lines of what a command said: pytest's own words on why it stopped."""
-    kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()][-lines:]
-    return "\n".join(kept)[-limit:]
+    kept = [line.rstrip() for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(kept[-lines:])[-limit:]

@@ -444,7 +444,10 @@ a recorded effect by what the operation asked (``given``), not by these."""
 
 
 def _as_asked(request: Mapping[str, Any]) -> str:
-    return stable_hash({key: value for key, value in request.items() if key not in _RESOLVED_HERE})
+    asked = {key: value for key, value in request.items() if key not in _RESOLVED_HERE}
+    if asked.get("given_argv0") is not None and asked.get("argv"):
+        asked["argv"] = list(asked["argv"])[1:]  # the command was found here: given_argv0 is what was asked
+    return stable_hash(asked)
 
 
 def describe(kind: str, request: Mapping[str, Any]) -> str:
@@ -486,10 +489,14 @@ class Effects:
                                                       "given": given})["paths"])
 
     def run(self, argv: list[str], cwd: str | None = None, timeout: float = 600,
-            env: Mapping[str, str] | None = None) -> Completed:
+            env: Mapping[str, str] | None = None, given_argv0: str | None = None) -> Completed:
         """Run a command (no shell): its exit code, stdout and stderr. Needs
         ``--allow run:COMMAND``; the command sees ``env`` and the variables
-        granted with ``--allow env:NAME``, nothing else of the environment."""
+        granted with ``--allow env:NAME``, nothing else of the environment.
+        ``given_argv0`` says what was asked for when ``argv[0]`` was worked out
+        on this machine (``"the python lifeos runs with"`` for
+        ``sys.executable``): a replay then matches the effect by it, not by a
+        path another machine or interpreter does not have."""
         if isinstance(argv, str) or not argv or not all(isinstance(part, str) for part in argv):
             raise StepFailed("effects.run needs argv as a non-empty list of strings")
         executable = command_path(argv[0]) or argv[0]
@@ -499,6 +506,8 @@ class Effects:
         request = {"argv": list(argv), "executable": executable,
                    "cwd": resolve_path(cwd, folder) if cwd is not None else folder, "given_cwd": cwd, "timeout": timeout,
                    "env": dict(env or {}), "granted_env": granted_env}
+        if given_argv0 is not None:
+            request["given_argv0"] = _text(given_argv0, "given_argv0")
         response = self._session.take("run", request)
         return Completed(response["exit_code"], response["stdout"], response["stderr"])
 

@@ -3,14 +3,17 @@
 Steps (at most three, one of them human):
 
 - ``tests-run`` runs ``PYTHON -c LAUNCHER TARGET ARGS...``, whose script
-  (:data:`WRAPPER`, passed in the command's environment) is a few lines that
-  call ``pytest.main([TARGET, *ARGS, "--junitxml=<temporary file>"])`` with
-  everything written to standard output sent to standard error, then print
-  the JUnit XML report, between markers, on the now clean standard output.
-  The report thus comes back inside the effect's recorded response: a replay
-  parses the same text and needs no I/O, not even pytest. The argv holds no
-  temporary path (a replay matches an effect by its argv), and the
-  interpreter is a param: the tests run under the project's own Python.
+  (:data:`WRAPPER`, passed in the command's environment) calls
+  ``pytest.main`` with a JUnit XML report and a small plugin that writes each
+  test's own node id into it, keeps pytest's terminal output in a temporary
+  file, and prints the interpreter's path, the report (cut to what the
+  mission reads) and the end of the terminal output. The report thus comes
+  back inside the effect's recorded response: a replay parses the same text
+  and needs no I/O, not even pytest. The argv holds no temporary path (a
+  replay matches an effect by its argv). ``PYTHON`` is the ``python``
+  param, else the interpreter lifeos runs with, worked out when the step
+  runs (the plan holds ``None``), and the record names the interpreter as it
+  said itself, from the response.
 - ``tests-report`` judges the run: no test collected, or tests that failed
   or errored, fail the mission, naming up to ten of them. With ``signoff``
   it records the verdict and lets the run go on to
@@ -62,7 +65,8 @@ OUTPUT_TAIL = 64 * 1024
 #   output (junit_logging=no) or a prefix, with each test's own node id as a property
 #   (a plugin object given to pytest.main), and is cut down before it is printed to what
 #   the mission reads: no system-out/err, no other properties, each failure's message
-#   and text cut (the text to its first line and its last "E " line).
+#   and text cut (the text to its first line, its last "E " line and its last line), and
+#   no timestamp or host name.
 # - on Linux the report is an unlinked file reached through /proc/self/fd, so nothing is
 #   left behind even when the process group is killed at the timeout; elsewhere it is a
 #   named temporary file removed in a finally.
@@ -86,6 +90,9 @@ def cut(data):
         root = ET.fromstring(data)
     except ET.ParseError:
         return data[:{OUTPUT_TAIL}]
+    for suite in root.iter("testsuite"):
+        for name in ("timestamp", "hostname"):
+            suite.attrib.pop(name, None)
     for parent in list(root.iter()):
         for child in list(parent):
             if child.tag in ("system-out", "system-err"):

@@ -42,3 +42,18 @@ def utc_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     so what they record does not depend on where CI runs (tests of zones set
     their own)."""
     monkeypatch.setenv("TZ", "UTC")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Any:
+    """A real PostgreSQL server for this test session (see tests/pg_server.py)."""
+    from pg_server import postgres_server
+
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_ledger(postgres: Any) -> str:
+    """The URL (with its password) of a fresh, empty PostgreSQL database for one test's ledger."""
+    return postgres.new_database()

@@ -49,7 +49,7 @@ def test_records_form_a_chain(path):
         assert [r.seq for r in book.records(failed=True)] == [2]
         assert book.records(name="other") == [] and len(book.records(limit=1)) == 1
         assert book.get(second.id[:6]).body == second.body
-        stored = book._db.execute("SELECT body FROM records WHERE seq = 2").fetchone()[0]
+        stored = book._store.execute("SELECT body FROM records WHERE seq = 2").fetchone()[0]
     assert sha256_hex(stored.encode()) == second.id
 
 
@@ -152,7 +152,7 @@ def test_an_older_ledger_is_migrated_forward_keeping_its_records(path, monkeypat
     monkeypatch.undo()
     with Ledger(path) as book:
         assert book.get(kept.id[:8]).id == kept.id and book.verify().intact
-        indexes = {row[0] for row in book._db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        indexes = {row[0] for row in book._store.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"records_by_name", "records_by_success"} <= indexes
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 

@@ -39,12 +39,13 @@ def test_rebinding_a_ledger_method_is_named(monkeypatch):
 
 def test_rebinding_what_the_append_path_calls_is_named(monkeypatch):
     import hashlib
+    import sqlite3
 
     snapshot = code_snapshot()
     monkeypatch.setattr(hashing, "sha256_hex", lambda data: "0" * 64)
     monkeypatch.setattr(ledger, "canonical_json", lambda value: b"{}")
     monkeypatch.setattr(hashlib, "sha256", hashlib.md5)
-    monkeypatch.setattr(ledger.sqlite3, "connect", lambda *args, **kwargs: None)
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: None)
     assert set(snapshot.changes()) == {
         "lifeos_core.values.canonical.sha256_hex was rebound",
         "lifeos_core.ledger.store.canonical_json was rebound",

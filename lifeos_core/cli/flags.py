@@ -7,7 +7,6 @@ run``'s quick path, see :mod:`lifeos_core.cli.running`) imports none of it.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -25,9 +24,10 @@ FormatOption = Annotated[Optional[str], typer.Option(
          "files are read by their extension.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print less: only the verdict.")]
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Print more: every detail.")]
-LedgerOption = Annotated[Optional[Path], typer.Option(
-    "--ledger", metavar="PATH",
-    help="The ledger file (default: $LIFEOS_LEDGER, else the user data directory).")]
+LedgerOption = Annotated[Optional[str], typer.Option(
+    "--ledger", metavar="PATH|URL",
+    help="The ledger: a file, or a postgresql://USER@HOST:PORT/DB URL for a team's database (default: "
+         "$LIFEOS_LEDGER, else a file in the user data directory).")]
 NoRecordOption = Annotated[bool, typer.Option("--no-record", help="Do not record this run in the ledger.")]
 ByOption = Annotated[Optional[str], typer.Option(
     "--by", metavar="NAME", help="Who decides (recorded with each decision; default: $LIFEOS_USER, else your "

@@ -11,7 +11,6 @@ not recorded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from .output import EXIT_USAGE, echo, format_error
@@ -29,7 +28,7 @@ class Recorder:
         self.book.close()
 
 
-def open_for_recording(ledger: Path | None, *, create: bool = True) -> Recorder:
+def open_for_recording(ledger: str | None, *, create: bool = True) -> Recorder:
     """Open the ledger a run will be recorded in (raises LedgerError, before the
     run, if it cannot be; without ``create``, also when there is no ledger yet)."""
     from ..ledger.integrity import code_snapshot

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from .output import (
@@ -107,8 +106,6 @@ def quick_arguments(arguments: list[str] | tuple[str, ...]) -> dict[str, Any] | 
             return None
     if mission is None:
         return None
-    if "ledger" in values:
-        values["ledger"] = Path(values["ledger"])
     return {"mission": mission, **values}
 
 
@@ -278,7 +275,7 @@ def run_command(
     save_state: str | None = None,
     quiet: bool = False,
     verbose: bool = False,
-    ledger: Path | None = None,
+    ledger: str | None = None,
     no_record: bool = False,
     by: str | None = None,
     note: str | None = None,

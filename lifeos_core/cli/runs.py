@@ -10,7 +10,6 @@ deferred writes it applied.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -29,13 +28,13 @@ from .output import (
 )
 from .flags import AllowOption, ByOption, LedgerOption, NoteOption
 
-runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export, apply; the runs "
+runs_app = typer.Typer(help="The ledger of recorded runs: list, show, verify, replay, export, apply, copy; the runs "
                             "waiting for a human: pending, approve, reject.",
                        no_args_is_help=True)
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="A record id, or any unique prefix of it (4+ characters).")]
 
 
-def _open(ledger: Path | None) -> Any:
+def _open(ledger: str | None) -> Any:
     """The ledger, opened for reading: these commands never create, migrate or write it."""
     from ..ledger.store import open_ledger
 
@@ -351,7 +350,7 @@ def pending_runs(
 
 
 def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str | None, clock: str | None,
-            allow_upgrade: bool, json_output: bool, ledger: Path | None, allow: list[str] | None = None) -> None:
+            allow_upgrade: bool, json_output: bool, ledger: str | None, allow: list[str] | None = None) -> None:
     """Decide ``step`` of a waiting run, resume it, record it, report as ``lifeos run`` does."""
     from datetime import datetime, timezone
 
@@ -477,4 +476,6 @@ def apply_run(
 
 
 def register(app: typer.Typer) -> None:
+    from . import runs_copy  # noqa: F401 - adds `runs copy` to runs_app
+
     app.add_typer(runs_app, name="runs")

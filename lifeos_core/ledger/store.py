@@ -1,4 +1,4 @@
-"""The run ledger: every recorded run in an embedded SQLite store, hash-chained.
+"""The run ledger: every recorded run, hash-chained, in SQLite or PostgreSQL.
 
 Each record is one canonical JSON document (its *body*) holding everything
 needed to reproduce and judge a run: what ran, its inputs, the versions of
@@ -8,14 +8,19 @@ of its body, so each record vouches for the whole chain before it: changing
 any stored byte, or removing a record from the middle, breaks a hash or a link
 that :meth:`Ledger.verify` reports, naming the record.
 
-Appends take SQLite's write lock (``BEGIN IMMEDIATE``) before reading the
-chain head, so processes recording at once form one unbroken chain; a
-transaction is all or nothing, so a process killed mid-write leaves a whole
-record or none. The database uses WAL mode and carries its schema version in
-``PRAGMA user_version``; a ledger opened for writing is migrated forward, one
-opened for reading (``read_only=True``) is read as it is and never written, and
-a file that is not a lifeos ledger (or is damaged) is reported, never
-overwritten.
+Appends take the store's write lock before reading the chain head, so
+processes recording at once, on one machine or many, form one unbroken
+chain; a transaction is all or nothing, so a process killed mid-write leaves
+a whole record or none. The store carries its schema version; a ledger
+opened for writing is migrated forward, one opened for reading
+(``read_only=True``) is read as it is and never written, and a database that
+is not a lifeos ledger (or is damaged) is reported, never overwritten.
+
+Where the records are kept is a *store*: an SQLite file
+(:mod:`.sqlite_store`, the default) or a PostgreSQL database
+(:mod:`.postgres_store`, for a team). Both keep the very same records; this
+module holds everything else, once: building a record, the chain, reading
+and verifying it.
 
 Reading trusts nothing it reads: a record whose stored body is not a record
 this lifeos writes (altered, truncated, of another type) is reported as
@@ -25,7 +30,6 @@ damaged, naming it, and never makes a reader fail in any other way.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -38,7 +42,6 @@ from .records import RECORD_FORMAT, ExpectedHead, LedgerError, LedgerRecord, Ver
 from ..values.canonical import canonical_json, loads_canonical, sha256_hex, stable_hash
 
 LEDGER_FILE = "ledger.sqlite3"
-BUSY_TIMEOUT_MS = 30_000
 
 
 # --- where the ledger lives ----------------------------------------------------------------
@@ -46,7 +49,9 @@ BUSY_TIMEOUT_MS = 30_000
 
 def default_ledger_path(explicit: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """Where the ledger lives: ``explicit`` (``--ledger``), else ``$LIFEOS_LEDGER``,
-    else ``ledger.sqlite3`` in the user data directory (XDG on Linux).
+    else ``ledger.sqlite3`` in the user data directory (XDG on Linux). A
+    ``postgresql://`` URL in either is a PostgreSQL ledger
+    (:class:`~lifeos_core.ledger.locations.DatabaseURL`); anything else a file.
 
     The one place a ledger path is decided. A path the user chose must be in
     a folder that exists (a typo in a folder name should not silently create
@@ -54,12 +59,20 @@ def default_ledger_path(explicit: str | Path | None = None, environ: Mapping[str
     names the folder. The user data directory is created when a run is first
     recorded, never here.
     """
+    from .locations import DatabaseURL, is_database_url
+
+    if isinstance(explicit, DatabaseURL):
+        return explicit  # type: ignore[return-value]
     if explicit:
+        if is_database_url(str(explicit)):
+            return DatabaseURL(str(explicit))  # type: ignore[return-value]
         path = Path(explicit).expanduser()
         _require_folder(path, "choose another --ledger")
         return path
     environ = os.environ if environ is None else environ
     if environ.get("LIFEOS_LEDGER"):
+        if is_database_url(environ["LIFEOS_LEDGER"]):
+            return DatabaseURL(environ["LIFEOS_LEDGER"])  # type: ignore[return-value]
         path = Path(environ["LIFEOS_LEDGER"]).expanduser()
         _require_folder(path, "set LIFEOS_LEDGER to another path", " (from $LIFEOS_LEDGER)")
         return path
@@ -93,46 +106,8 @@ def _require_folder(path: Path, fix: str, origin: str = "", *, create_default: b
             raise LedgerError(f"cannot create the folder {folder} for the ledger: {exc}") from None
 
 
-# --- the schema, version by version ------------------------------------------------------
+# --- the schema, version by version (the statements are each store's own) ---------------------
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (  # version 1: the records
-        """CREATE TABLE records (
-               seq INTEGER PRIMARY KEY,
-               id TEXT NOT NULL UNIQUE,
-               kind TEXT NOT NULL,
-               name TEXT NOT NULL,
-               success INTEGER NOT NULL,
-               recorded_at TEXT NOT NULL,
-               body TEXT NOT NULL
-           )""",
-    ),
-    (  # version 2: what `lifeos runs list` filters on
-        "CREATE INDEX records_by_name ON records (name, seq)",
-        "CREATE INDEX records_by_success ON records (success, seq)",
-    ),
-    (  # version 3: paused runs, and the one record that resumes each (a human step is decided once)
-        "ALTER TABLE records ADD COLUMN status TEXT",
-        "ALTER TABLE records ADD COLUMN resumes TEXT",
-        "CREATE UNIQUE INDEX records_by_resumed ON records (resumes) WHERE resumes IS NOT NULL",
-        "CREATE INDEX records_paused ON records (seq) WHERE status = 'paused'",
-    ),
-    (  # version 4: what effects brought in, by SHA-256, and the deferred writes still to apply
-        "CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, body BLOB NOT NULL)",
-        """CREATE TABLE writes (
-               record TEXT NOT NULL,
-               position INTEGER NOT NULL,
-               path TEXT NOT NULL,
-               applied_at TEXT,
-               PRIMARY KEY (record, position)
-           )""",
-        "CREATE INDEX writes_pending ON writes (record) WHERE applied_at IS NULL",
-    ),
-    (  # version 5: who is deciding a paused run right now (so the steps after the pause run once)
-        "CREATE TABLE claims (paused TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, "
-        "pid INTEGER NOT NULL, since TEXT NOT NULL)",
-    ),
-)
 CLAIMS_SINCE = 5
 STALE_CLAIM_HOURS = 24
 """A claim of another machine older than this is taken as abandoned."""
@@ -140,7 +115,7 @@ EFFECTS_SINCE = 4
 """The schema version that added the ``blobs`` and ``writes`` tables."""
 RUN_COLUMNS_SINCE = 3
 """The schema version that added the ``status`` and ``resumes`` columns."""
-SCHEMA_VERSION = len(_MIGRATIONS)
+SCHEMA_VERSION = 5
 
 
 def _id_prefix(prefix: str) -> str:
@@ -172,14 +147,13 @@ def _read_body(raw: bytes | None) -> tuple[Any, str | None]:
     return content, record_problem(content)
 
 
-# Every stored column is read as typeof() and bytes, so that a column of an
-# unexpected type, or text that is not UTF-8, reaches the checks instead of
-# failing the whole query (sqlite3 decodes TEXT as UTF-8 and raises otherwise).
+# Every stored column is read as its stored type and bytes, so that a column of
+# an unexpected type, or text that is not UTF-8, reaches the checks instead of
+# failing the whole query.
 _CHECKED_COLUMNS = ("id", "kind", "name", "success", "recorded_at", "status", "resumes", "body")
-_RECORD_COLUMNS = "seq, CAST(id AS BLOB), CAST(body AS BLOB)"
 
 
-def _verify_query(schema_version: int) -> str:
+def _verify_query(store: Any, schema_version: int) -> str:
     """Every record's columns, by type and bytes; ``status`` and ``resumes`` read
     as null from a ledger older than the columns (read as it is, never migrated)."""
     columns = []
@@ -187,12 +161,12 @@ def _verify_query(schema_version: int) -> str:
         if column in ("status", "resumes") and schema_version < RUN_COLUMNS_SINCE:
             columns.append("'null', NULL")
         else:
-            columns.append(f"typeof({column}), CAST({column} AS BLOB)")
+            columns.append(store.typed(column))
     return "SELECT seq, " + ", ".join(columns) + " FROM records ORDER BY seq"
 
 
 def _stored(kind: str, raw: bytes | None) -> Any:
-    """A column's value from its SQLite type and bytes; text that is not UTF-8 stays bytes."""
+    """A column's value from its stored type and bytes; text that is not UTF-8 stays bytes."""
     if kind == "integer":
         return int(raw)  # type: ignore[arg-type]
     if kind == "real":
@@ -205,129 +179,83 @@ def _stored(kind: str, raw: bytes | None) -> Any:
     return None if raw is None else bytes(raw)
 
 
-def _cannot_share_reads(exc: sqlite3.Error) -> bool:
-    """Whether reading failed only because SQLite cannot create the WAL side
-    files (``-wal``, ``-shm``) beside the ledger: a folder this user cannot write."""
-    name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+
-    if name is not None:
-        return name in {"SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_READONLY",
-                        "SQLITE_CANTOPEN", "SQLITE_READONLY_RECOVERY"}
-    text = str(exc)
-    return "readonly database" in text or "unable to open database file" in text
-
-
 class Ledger:
     """An open ledger. Use as a context manager, or call :meth:`close`.
 
-    ``read_only=True`` opens an existing ledger for reading alone: nothing is
-    created, migrated or written, and it works for a user who may not write
-    the file or its folder. Otherwise a missing ledger is created when
-    ``create`` (its folder must exist, except the default one).
+    ``location`` is a file path (SQLite) or a ``postgresql://`` URL (see
+    :mod:`.locations`). ``read_only=True`` opens an existing ledger for
+    reading alone: nothing is created, migrated or written, and it works for a
+    user who may not write the file or its folder. Otherwise a missing SQLite
+    ledger is created when ``create`` (its folder must exist, except the
+    default one).
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
-        self.path = Path(path)
+    def __init__(self, location: Any, *, create: bool = True, read_only: bool = False) -> None:
+        from .locations import DatabaseURL, as_location
+
+        location = as_location(location)
         self.read_only = read_only
-        if not self.path.exists():
-            if read_only or not create:
-                raise LedgerError(f"there is no ledger at {self.path} yet; record a run first (lifeos run ...)")
-            _require_folder(self.path, "choose another --ledger", create_default=True)
-        if self.path.is_dir():
-            raise LedgerError(f"ledger path {self.path} is a directory; give a file path (e.g. {self.path / LEDGER_FILE})")
-        self._db = self._connect(immutable=False)
+        if isinstance(location, DatabaseURL):
+            from .postgres_store import PostgresStore
+
+            self._store: Any = PostgresStore(location, read_only=read_only)
+            self.path: Any = location
+        else:
+            from .sqlite_store import SQLiteStore
+
+            self.path = location
+            if not self.path.exists():
+                if read_only or not create:
+                    raise LedgerError(f"there is no ledger at {self.path} yet; record a run first (lifeos run ...)")
+                _require_folder(self.path, "choose another --ledger", create_default=True)
+            if self.path.is_dir():
+                raise LedgerError(f"ledger path {self.path} is a directory; give a file path "
+                                  f"(e.g. {self.path / LEDGER_FILE})")
+            self._store = SQLiteStore(self.path, read_only=read_only)
         try:
             self._prepare()
         except BaseException:
-            self._db.close()
+            self._store.close()
             raise
 
-    def _connect(self, *, immutable: bool) -> sqlite3.Connection:
-        try:
-            if not self.read_only:
-                return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            uri = self.path.absolute().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
-            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        except (OSError, ValueError, sqlite3.Error) as exc:
-            raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
-
-    def _fail(self, exc: sqlite3.Error, doing: str) -> LedgerError:
-        damaged = "not a database" in str(exc) or "malformed" in str(exc)
-        if isinstance(exc, sqlite3.DatabaseError) and damaged:
-            return LedgerError(f"{self.path} is not a readable lifeos ledger ({exc}); it was left untouched: "
-                               "move it aside, or use another ledger with --ledger PATH")
-        return LedgerError(f"cannot {doing} the ledger {self.path}: {exc}")
-
-    def _probe(self) -> tuple[int, set[str]]:
-        """The schema version and the tables, read from the file."""
-        self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {_text(row[0]) for row in
-                  self._db.execute("SELECT CAST(name AS BLOB) FROM sqlite_master WHERE type = 'table'")}
-        return version, tables
-
-    def _probe_reading(self) -> tuple[int, set[str]]:
-        """:meth:`_probe`, falling back, for a reader that cannot create the WAL
-        side files, to reading the file as one that does not change (``immutable=1``)."""
-        try:
-            return self._probe()
-        except sqlite3.Error as exc:
-            if not (self.read_only and _cannot_share_reads(exc)):
-                raise
-            self._db.close()
-            self._db = self._connect(immutable=True)
-            try:
-                return self._probe()
-            except sqlite3.Error:
-                raise exc from None
+    def _fail(self, exc: BaseException, doing: str) -> LedgerError:
+        return self._store.fail(exc, doing)
 
     def _prepare(self) -> None:
-        """Check the file is a lifeos ledger, and (when writing) bring its schema up to date."""
+        """Check the store holds a lifeos ledger, and (when writing) bring its schema up to date."""
+        store = self._store
         try:
-            version, tables = self._probe_reading()
-        except sqlite3.Error as exc:
+            version, tables = store.probe()
+        except store.Error as exc:
             raise self._fail(exc, "read") from None
         self.schema_version = version
         if version > SCHEMA_VERSION:
             raise LedgerError(f"the ledger {self.path} has schema version {version}, newer than this lifeos "
                               f"understands ({SCHEMA_VERSION}); upgrade lifeos-core to read it")
         if version == 0 and tables:
-            raise LedgerError(f"{self.path} is an SQLite database but not a lifeos ledger (it has tables "
-                              f"{', '.join(sorted(tables))}); it was left untouched: use another --ledger PATH")
+            raise LedgerError(f"{self.path} is {store.kind_article} {store.kind} database but not a lifeos ledger "
+                              f"(it has tables {', '.join(sorted(tables))}); it was left untouched: use another "
+                              f"--ledger {store.option}")
         if self.read_only:
             if version == 0:
-                what = "an empty file (0 bytes)" if _size(self.path) == 0 else "an SQLite database with no tables"
+                what = ("an empty file (0 bytes)" if store.empty_file() else
+                        f"{store.kind_article} {store.kind} database with no tables")
                 raise LedgerError(f"{self.path} is {what}, not a lifeos ledger; it was left untouched: record a run "
-                                  "into it first, or give another --ledger PATH")
+                                  f"into it first, or give another --ledger {store.option}")
             return  # an older schema is read as it is: reading never migrates
-        if version < SCHEMA_VERSION:
-            self._migrate(version)
-            self.schema_version = SCHEMA_VERSION
         try:
-            self._db.execute("PRAGMA journal_mode = WAL")
-        except sqlite3.Error as exc:
-            raise self._fail(exc, "open") from None
-
-    def _migrate(self, version: int) -> None:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            current = self._db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
-            for number in range(current, SCHEMA_VERSION):
-                for statement in _MIGRATIONS[number]:
-                    self._db.execute(statement)
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            self._rollback()
-            raise self._fail(exc, "upgrade") from None
+            if version < SCHEMA_VERSION:
+                store.migrate(SCHEMA_VERSION)
+                self.schema_version = SCHEMA_VERSION
+            store.opened_for_writing()
+        except store.Error as exc:
+            raise self._fail(exc, "upgrade" if version < SCHEMA_VERSION else "open") from None
 
     def _rollback(self) -> None:
-        try:
-            self._db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
+        self._store.rollback()
 
     def close(self) -> None:
-        self._db.close()
+        self._store.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -398,14 +326,15 @@ class Ledger:
         for digest, data in (bodies or {}).items():
             if sha256_hex(bytes(data)) != digest:
                 raise LedgerError(f"refusing to record this {kind} of {name!r}: a body does not match its digest")
+        db = self._store
         try:
-            self._db.execute("BEGIN IMMEDIATE")  # the write lock first, then the head: one chain
+            db.begin_write()  # the write lock first, then the head: one chain
             if resumes is not None:
-                taken = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?",
+                taken = db.execute(f"SELECT {db.RECORD_COLUMNS} FROM records WHERE resumes = ?",
                                          (resumes,)).fetchone()
                 if taken is not None:
                     raise DecidedAlready(self._record(taken))  # rolled back below
-            head = self._db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+            head = db.execute("SELECT seq, id FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq = head[0] + 1 if head else 1
             moment = (now or (lambda: datetime.now(timezone.utc)))()
             body = {**content, "seq": seq, "previous": head[1] if head else None,
@@ -414,27 +343,24 @@ class Ledger:
             record_id = sha256_hex(encoded)
             row = (seq, record_id, kind, name, int(bool(success)), body["recorded_at"], encoded.decode("utf-8"))
             if run_columns:
-                self._db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body, status, "
+                db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body, status, "
                                  "resumes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  (*row, content.get("status"), resumes))
             else:
-                self._db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body) "
+                db.execute("INSERT INTO records (seq, id, kind, name, success, recorded_at, body) "
                                  "VALUES (?, ?, ?, ?, ?, ?, ?)", row)
             if bodies:
-                self._db.executemany("INSERT OR IGNORE INTO blobs (sha256, body) VALUES (?, ?)",
+                db.executemany(db.INSERT_BLOBS,
                                      [(digest, bytes(data)) for digest, data in bodies.items()])
             if writes:
-                self._db.executemany("INSERT INTO writes (record, position, path) VALUES (?, ?, ?)",
+                db.executemany("INSERT INTO writes (record, position, path) VALUES (?, ?, ?)",
                                      [(record_id, position, str(write.get("path", write.get("kind"))))
                                       for position, write in enumerate(writes)])
-            self._db.execute("COMMIT")
-        except sqlite3.IntegrityError as exc:
+            db.commit()
+        except db.Error as exc:
             self._rollback()
-            if resumes is not None and "resumes" in str(exc):
+            if resumes is not None and db.unique_violation(exc, "resumes"):
                 raise DecidedAlready(self._resumer(resumes)) from None
-            raise self._fail(exc, "write to") from None
-        except sqlite3.Error as exc:
-            self._rollback()
             raise self._fail(exc, "write to") from None
         except BaseException:  # anything else (a clock that fails, Ctrl-C): never keep the write lock
             self._rollback()
@@ -445,8 +371,8 @@ class Ledger:
 
     def _rows(self, query: str, parameters: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
-            return self._db.execute(query, parameters).fetchall()
-        except sqlite3.Error as exc:
+            return self._store.execute(query, parameters).fetchall()
+        except self._store.Error as exc:
             raise self._fail(exc, "read") from None
 
     @staticmethod
@@ -485,7 +411,8 @@ class Ledger:
         tail = " LIMIT ?" if limit is not None else ""
         if limit is not None:
             parameters.append(limit)
-        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records {where} ORDER BY seq DESC{tail}", tuple(parameters))
+        rows = self._rows(f"SELECT {self._store.RECORD_COLUMNS} FROM records {where} ORDER BY seq DESC{tail}",
+                          tuple(parameters))
         found = []
         for row in rows:
             try:
@@ -499,10 +426,9 @@ class Ledger:
     def get(self, prefix: str) -> LedgerRecord:
         """The record whose id starts with ``prefix`` (at least 4 characters, like git)."""
         prefix = _id_prefix(prefix)
-        # GLOB, not LIKE: it is case-sensitive, as the id index is, so SQLite finds
-        # the prefix in the index instead of scanning every record.
-        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE id GLOB ? ORDER BY seq LIMIT 3",
-                          (prefix + "*",))
+        clause, pattern = self._store.prefix_match(prefix)  # found in the id index, not by a scan
+        rows = self._rows(f"SELECT {self._store.RECORD_COLUMNS} FROM records WHERE {clause} ORDER BY seq LIMIT 3",
+                          (pattern,))
         if not rows:
             raise LedgerError(f"no record in {self.path} has an id starting with {prefix!r} (see lifeos runs list)")
         if len(rows) > 1:
@@ -539,8 +465,8 @@ class Ledger:
         if self.read_only:
             raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to apply")
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
+            self._store.begin_write()
+        except self._store.Error as exc:
             raise self._fail(exc, "write to") from None
         try:
             yield
@@ -548,8 +474,8 @@ class Ledger:
             self._rollback()
             raise
         try:
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
+            self._store.commit()
+        except self._store.Error as exc:
             self._rollback()
             raise self._fail(exc, "write to") from None
 
@@ -559,9 +485,9 @@ class Ledger:
             raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to apply")
         when = format_instant(moment or datetime.now(timezone.utc))
         try:
-            self._db.execute("UPDATE writes SET applied_at = ? WHERE record = ? AND position = ?",
-                             (when, record_id, position))
-        except sqlite3.Error as exc:
+            self._store.execute("UPDATE writes SET applied_at = ? WHERE record = ? AND position = ?",
+                                (when, record_id, position))
+        except self._store.Error as exc:
             raise self._fail(exc, "write to") from None
 
     def damaged_blobs(self) -> list[str]:
@@ -575,14 +501,14 @@ class Ledger:
     # --- paused runs ------------------------------------------------------------------------
 
     def _resumer(self, record_id: str) -> LedgerRecord:
-        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
+        rows = self._rows(f"SELECT {self._store.RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
         return self._record(rows[0])
 
     def resumed_by(self, record_id: str) -> LedgerRecord | None:
         """The record that resumed the paused record ``record_id`` (``None`` while it waits)."""
         if self.schema_version < RUN_COLUMNS_SINCE:
             return None
-        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
+        rows = self._rows(f"SELECT {self._store.RECORD_COLUMNS} FROM records WHERE resumes = ?", (record_id,))
         return self._record(rows[0]) if rows else None
 
     def claim(self, record_id: str, holder: str) -> None:
@@ -596,21 +522,21 @@ class Ledger:
         if self.read_only:
             raise LedgerError(f"the ledger {self.path} was opened for reading; open it without read_only to decide")
         host, pid = socket.gethostname(), os.getpid()
+        db = self._store
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            taken = self._db.execute(f"SELECT {_RECORD_COLUMNS} FROM records WHERE resumes = ?",
+            db.begin_write()
+            taken = db.execute(f"SELECT {db.RECORD_COLUMNS} FROM records WHERE resumes = ?",
                                      (record_id,)).fetchone()
             if taken is not None:
                 raise DecidedAlready(self._record(taken))
-            held = self._db.execute("SELECT holder, host, pid, since FROM claims WHERE paused = ?",
+            held = db.execute("SELECT holder, host, pid, since FROM claims WHERE paused = ?",
                                     (record_id,)).fetchone()
             if held is not None and not _abandoned(*held[1:]) and (held[1], held[2]) != (host, pid):
                 raise LedgerError(f"run {record_id[:12]} is being decided right now by {held[0]} (since {held[3]}, "
                                   f"process {held[2]} on {held[1]}); wait for it, then see lifeos runs show")
-            self._db.execute("INSERT OR REPLACE INTO claims (paused, holder, host, pid, since) VALUES (?, ?, ?, ?, ?)",
-                             (record_id, holder, host, pid, format_instant(datetime.now(timezone.utc))))
-            self._db.execute("COMMIT")
-        except sqlite3.Error as exc:
+            db.execute(db.PUT_CLAIM, (record_id, holder, host, pid, format_instant(datetime.now(timezone.utc))))
+            db.commit()
+        except db.Error as exc:
             self._rollback()
             raise self._fail(exc, "write to") from None
         except BaseException:
@@ -622,9 +548,9 @@ class Ledger:
         import socket
 
         try:
-            self._db.execute("DELETE FROM claims WHERE paused = ? AND host = ? AND pid = ?",
-                             (record_id, socket.gethostname(), os.getpid()))
-        except sqlite3.Error:
+            self._store.execute("DELETE FROM claims WHERE paused = ? AND host = ? AND pid = ?",
+                                (record_id, socket.gethostname(), os.getpid()))
+        except self._store.Error:
             pass  # a claim left behind is taken over once its process is gone
 
     def resumed_ids(self) -> set[str]:
@@ -647,7 +573,7 @@ class Ledger:
         human, oldest first."""
         if self.schema_version < RUN_COLUMNS_SINCE:
             return []
-        rows = self._rows(f"SELECT {_RECORD_COLUMNS} FROM records AS waiting WHERE status = 'paused' AND NOT EXISTS "
+        rows = self._rows(f"SELECT {self._store.RECORD_COLUMNS} FROM records AS waiting WHERE status = 'paused' AND NOT EXISTS "
                           "(SELECT 1 FROM records AS later WHERE later.resumes = waiting.id) ORDER BY seq")
         return [self._record(row) for row in rows]
 
@@ -663,7 +589,7 @@ class Ledger:
         matches: list[tuple[int, Any, str]] = []
         previous: str | None = None
         expected_seq = 1
-        rows = self._rows(_verify_query(self.schema_version))
+        rows = self._rows(_verify_query(self._store, self.schema_version))
         waits = _Waits()
         named: dict[str, str] = {}  # the stored bodies records name (responses, texts to write), by digest
         for index, (seq, *columns) in enumerate(rows):
@@ -713,13 +639,6 @@ class Ledger:
                           for record, position, path in self.unapplied_writes())
         return Verification(records=len(rows), head=previous, problems=tuple(problems), expected_head=expected,
                             unapplied=unapplied)
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return -1
 
 
 def _check_record(seq: Any, stored: list[tuple[str, Any]], body_type: str, raw: bytes | None,

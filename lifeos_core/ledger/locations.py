@@ -1,0 +1,103 @@
+"""Where a ledger is: a file path, or a ``postgresql://`` URL for a team's database.
+
+A URL may carry a password; it never leaves this module in anything shown.
+:class:`DatabaseURL` keeps it apart: ``str(url)`` is the URL without it (what
+messages, ``recorded as ... in`` lines and records show), and
+:meth:`DatabaseURL.redact` takes it out of any text, such as the driver's
+own error messages, which may quote the URL they could not parse. Passwords
+may also come from ``PGPASSWORD`` or ``~/.pgpass``, as the PostgreSQL
+client library reads them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+from .records import LedgerError
+
+SCHEMES = ("postgresql", "postgres")
+
+
+def is_database_url(text: str) -> bool:
+    return isinstance(text, str) and text.split("://", 1)[0].lower() in SCHEMES and "://" in text
+
+
+class DatabaseURL:
+    """A PostgreSQL ledger's URL, ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?options]``."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+            password = parts.password
+            user = parts.username
+            host = parts.hostname
+        except ValueError as exc:
+            raise LedgerError(f"the ledger URL is not a valid postgresql:// URL ({_without_secret(str(exc), url)}); "
+                              "write it as postgresql://USER@HOST:PORT/DATABASE") from None
+        database = parts.path.lstrip("/")
+        if not host and "host=" not in parts.query:
+            raise LedgerError("the ledger URL names no host; write it as postgresql://USER@HOST:PORT/DATABASE")
+        if not database:
+            raise LedgerError("the ledger URL names no database; write it as postgresql://USER@HOST:PORT/DATABASE")
+        self._password = unquote(password) if password is not None else None
+        self._raw_password = password
+        user_part = f"{quote(unquote(user), safe='')}@" if user else ""
+        host_part = f"[{host}]" if host and ":" in host else (host or "")
+        port_part = f":{port}" if port else ""
+        query = f"?{parts.query}" if parts.query else ""
+        self._shown = f"postgresql://{user_part}{host_part}{port_part}/{database}{query}"
+        self.user = unquote(user) if user else None
+        self.host, self.port, self.database = host, port, database
+
+    @property
+    def password(self) -> str | None:
+        """The password the URL carries (``None``: PGPASSWORD or ~/.pgpass, if anything)."""
+        return self._password
+
+    def conninfo(self) -> str:
+        """The URL to connect with, without its password (given to the driver apart)."""
+        return self._shown
+
+    def redact(self, text: str) -> str:
+        """``text`` with the password taken out, in every form it could appear in."""
+        for secret in {self._password, self._raw_password} - {None, ""}:
+            text = text.replace(secret, "***")  # type: ignore[arg-type]
+        return text
+
+    def exists(self) -> bool:
+        """A database is there to ask (whether it holds a ledger, opening says)."""
+        return True
+
+    def __str__(self) -> str:
+        return self._shown
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL({self._shown!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DatabaseURL) and (self._shown, self._password) == (other._shown, other._password)
+
+    def __hash__(self) -> int:
+        return hash(self._shown)
+
+
+def _without_secret(message: str, url: str) -> str:
+    """A parse error about ``url`` without the password part of it (it may be quoted)."""
+    head, _, rest = url.partition("://")
+    credentials, at, _ = rest.rpartition("@")
+    if at and ":" in credentials:
+        secret = credentials.split(":", 1)[1]
+        message = message.replace(secret, "***").replace(unquote(secret), "***")
+    return message
+
+
+def as_location(value: Any) -> Path | DatabaseURL:
+    """A ledger location from what callers give: a path, a URL text or a :class:`DatabaseURL`."""
+    if isinstance(value, DatabaseURL):
+        return value
+    if isinstance(value, str) and is_database_url(value):
+        return DatabaseURL(value)
+    return Path(value)

@@ -41,6 +41,12 @@
     side reported); ``effects.run(["true"])`` against ``subprocess.run`` of
     it, reported (the milliseconds per call of each reported).
 
+11. Ledger appends a second, one writer and 8 processes appending at once,
+    to an SQLite file and to a throwaway PostgreSQL server (tests/pg_server.py,
+    fsync off; left out with a note when PostgreSQL or psycopg is missing):
+    reported, and 8 writers must lose no append (the chain verifies, every
+    record is there).
+
 Needs orjson (a dependency of lifeos-core) and the three standard packs.
 """
 
@@ -423,9 +429,64 @@ def effects(quick: bool) -> None:
     report("10. subprocess.run(['true']) (ms, reported)", plain * 1000, "-", True)
 
 
+APPENDER = """
+import sys, time
+from lifeos_core.ledger.store import open_ledger
+with open_ledger(sys.argv[1]) as book:
+    start = time.time()
+    for n in range(int(sys.argv[2])):
+        book.append("mission_run", "bench", versions={}, result={"n": n}, success=True, inputs={
+            "mission": "echo", "params": {"n": n}, "initial_state": {}, "approvals": {}, "clock": "2026-11-23T08:00:00Z"})
+    print(start, time.time())
+"""
+
+
+def appends_per_second(location: str, writers: int, each: int) -> float:
+    """``writers`` processes appending ``each`` records at once to a ledger (created first): appends a
+    second, from the first writer's first append to the last one's end (start-up left out)."""
+    open_ledger(location).close()
+    processes = [subprocess.Popen([sys.executable, "-c", APPENDER, location, str(each)], stdout=subprocess.PIPE,
+                                  text=True) for _ in range(writers)]
+    spans = [[float(t) for t in process.communicate(timeout=600)[0].split()] for process in processes]
+    if any(process.returncode for process in processes):
+        raise SystemExit(f"11. a writer appending to {location} failed")
+    with open_ledger(location, read_only=True) as book:
+        checked = book.verify()
+    if not checked.intact or checked.records != writers * each:
+        raise SystemExit(f"11. {writers} writers lost appends: {checked.records} of {writers * each} recorded, "
+                         f"intact: {checked.intact}")
+    return writers * each / (max(end for _, end in spans) - min(start for start, _ in spans))
+
+
+def ledger_appends(quick: bool) -> None:
+    each = {1: 100 if quick else 400, 8: 25 if quick else 100}
+    rates: dict[str, dict[int, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        rates["SQLite"] = {n: appends_per_second(str(Path(folder) / f"{n}.sqlite3"), n, each[n]) for n in each}
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pg_server", Path(__file__).parents[1] / "tests" / "pg_server.py")
+    pg_server = sys.modules["pg_server"] = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(pg_server)  # type: ignore[union-attr]
+    if pg_server.server_programs() is None or importlib.util.find_spec("psycopg") is None:
+        print("note: 11. PostgreSQL left out: its server (apt-get install postgresql) or psycopg "
+              "(pip install 'lifeos-core[postgres]') is not installed here")
+    else:
+        with pg_server.postgres_server() as server:  # a throwaway server, fsync off: an upper bound
+            rates["PostgreSQL"] = {n: appends_per_second(server.new_database(), n, each[n]) for n in each}
+    print(f"\n{'appends/s':<12}{'1 writer':>10}{'8 writers':>11}")
+    for store, rate in rates.items():
+        print(f"{store:<12}{rate[1]:>10.0f}{rate[8]:>11.0f}")
+    print()
+    for store, rate in rates.items():
+        for writers, value in rate.items():
+            report(f"11. {store} appends/s, {writers} writer(s) (reported)", value, "-", True)
+        report(f"11. {store}: 8 writers, appends kept in one chain", 8 * each[8], "all kept", True)
+
+
 TARGETS = {"engine": engine_overhead, "scaling": scaling, "hashing": hashing, "harness": harness, "cli": cli,
            "startup": run_startup, "states": big_states, "plans": plans, "resume": pause_resume,
-           "effects": effects}
+           "effects": effects, "ledger-appends": ledger_appends}
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from .records import LedgerError
 
@@ -38,16 +38,22 @@ class DatabaseURL:
             raise LedgerError(f"the ledger URL is not a valid postgresql:// URL ({_without_secret(str(exc), url)}); "
                               "write it as postgresql://USER@HOST:PORT/DATABASE") from None
         database = parts.path.lstrip("/")
-        if not host and "host=" not in parts.query:
+        options = parse_qsl(parts.query, keep_blank_values=True)
+        given = [value for key, value in options if key == "password"]  # libpq takes it there too
+        if given and password is None:
+            password = quote(given[-1], safe="")
+        options = [(key, value) for key, value in options if key != "password"]
+        if not host and not any(key == "host" for key, _ in options):
             raise LedgerError("the ledger URL names no host; write it as postgresql://USER@HOST:PORT/DATABASE")
         if not database:
             raise LedgerError("the ledger URL names no database; write it as postgresql://USER@HOST:PORT/DATABASE")
         self._password = unquote(password) if password is not None else None
         self._raw_password = password
+        self._given = [value for value in given if value]
         user_part = f"{quote(unquote(user), safe='')}@" if user else ""
         host_part = f"[{host}]" if host and ":" in host else (host or "")
         port_part = f":{port}" if port else ""
-        query = f"?{parts.query}" if parts.query else ""
+        query = f"?{urlencode(options)}" if options else ""
         self._shown = f"postgresql://{user_part}{host_part}{port_part}/{database}{query}"
         self.user = unquote(user) if user else None
         self.host, self.port, self.database = host, port, database
@@ -63,7 +69,7 @@ class DatabaseURL:
 
     def redact(self, text: str) -> str:
         """``text`` with the password taken out, in every form it could appear in."""
-        for secret in {self._password, self._raw_password} - {None, ""}:
+        for secret in {self._password, self._raw_password, *self._given} - {None, ""}:
             text = text.replace(secret, "***")  # type: ignore[arg-type]
         return text
 

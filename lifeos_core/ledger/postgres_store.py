@@ -192,6 +192,9 @@ class PostgresStore:
     def prefix_match(self, prefix: str) -> tuple[str, str]:
         return "id LIKE ?", prefix + "%"  # ids are hex (checked), and "C"-collated: an index range scan
 
+    def as_bytes(self, column: str) -> str:
+        return f"convert_to({column}, 'UTF8')"
+
     def typed(self, column: str) -> str:
         """A column as (its type, its bytes), as verify reads every store's columns."""
         if column == "success":

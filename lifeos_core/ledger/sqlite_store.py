@@ -190,6 +190,10 @@ class SQLiteStore:
         # the prefix in the index instead of scanning every record.
         return "id GLOB ?", prefix + "*"
 
+    def as_bytes(self, column: str) -> str:
+        """A text column as its bytes: text that is not UTF-8 reaches the checks instead of failing the query."""
+        return f"CAST({column} AS BLOB)"
+
     def typed(self, column: str) -> str:
         """A column as (its stored type, its bytes), for verify to judge whatever was stored there."""
         return f"typeof({column}), CAST({column} AS BLOB)"

@@ -128,7 +128,7 @@ def _id_prefix(prefix: str) -> str:
 
 
 def _text(raw: bytes | None) -> str:
-    """A stored text column read as bytes (``CAST(... AS BLOB)``), as text to show."""
+    """A stored text column read as bytes (the store's ``as_bytes``), as text to show."""
     return "" if raw is None else bytes(raw).decode("utf-8", "replace")
 
 
@@ -557,7 +557,7 @@ class Ledger:
         """The ids of the paused records that another record resumed."""
         if self.schema_version < RUN_COLUMNS_SINCE:
             return set()
-        return {_text(row[0]) for row in self._rows("SELECT CAST(resumes AS BLOB) FROM records "
+        return {_text(row[0]) for row in self._rows(f"SELECT {self._store.as_bytes('resumes')} FROM records "
                                                     "WHERE resumes IS NOT NULL")}
 
     def run_of(self, record: LedgerRecord) -> list[LedgerRecord]:

@@ -18,7 +18,7 @@ import lifeos_mission_run_tests
 import pytest
 from lifeos_mission_run_tests import pytest_mode
 
-from lifeos_core import Decision, EffectPolicy, load_registry, run_mission, stable_hash, use_registry
+from lifeos_core import EffectPolicy, load_registry, run_mission, use_registry
 
 GRANT = f"run:{sys.executable}"
 

@@ -398,6 +398,8 @@ def test_a_wrong_password_is_one_line_that_never_shows_a_password(tmp_path, post
     "postgresql://lifeos:WRONG-SECRET-123@127.0.0.1:99999/ledger",       # a port out of range
     "postgresql://lifeos:WRONG-SECRET-123@127.0.0.1:{port}",             # no database
     "postgresql://lifeos@127.0.0.1:{port}/ledger?password=WRONG-SECRET-123",  # libpq's own way to give one
+    "postgresql://lifeos:WRONG-SECRET#123@127.0.0.1:{port}/ledger",      # a "#" not escaped cuts the URL short
+    "postgresql://lifeos:WRONG-SECRET/123@127.0.0.1:{port}/ledger",      # so does a "/"
 ])
 def test_a_url_that_cannot_be_used_never_shows_its_password(tmp_path, postgres, url):
     url = url.format(port=postgres.port)
@@ -478,3 +480,75 @@ def test_a_database_that_is_not_a_ledger_is_left_untouched(tmp_path, pg_ledger):
                 "it was left untouched") in one_error_line(refused.stderr)
     assert tables(pg_ledger) == {"notes"}
     assert sql(pg_ledger, "SELECT line FROM notes") == [("the team's own data",)]
+
+
+# --- sessions that go away -------------------------------------------------------------------------
+
+
+def terminate_others(url: str) -> None:
+    """End every other session on the ledger's database, as a server restart or a failover would."""
+    sql(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+             "AND pid <> pg_backend_pid()")
+
+
+def test_a_lost_session_is_opened_again_before_the_next_record(pg_ledger):
+    from lifeos_core import open_ledger as open_book
+
+    with open_book(pg_ledger) as book:
+        first = record_the_same_runs(book)[0]
+        terminate_others(pg_ledger)
+        later = book.append(MISSION_RUN, "echo", inputs=first.body["inputs"], versions=first.body["versions"],
+                            result=first.body["result"], success=True, now=lambda: RECORDED_AT)
+        assert later.body["previous"] is not None and book.verify().intact
+        terminate_others(pg_ledger)
+        assert book.count() == later.seq  # a read on its own is asked again too
+
+
+def test_a_decision_whose_session_died_can_be_taken_over_at_once(tmp_path, pg_ledger):
+    lifeos = Lifeos(tmp_path, pg_ledger)
+    paused = lifeos.pause()
+    holder = textwrap.dedent(f"""
+        import sys, time
+        from lifeos_core import open_ledger
+        book = open_ledger({pg_ledger!r})
+        book.claim({paused!r}, "ana")
+        print("claimed", flush=True)
+        time.sleep(60)
+    """)
+    other = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True, env=lifeos.env)
+    try:
+        assert other.stdout.readline().strip() == "claimed"
+        busy = lifeos("runs", "approve", paused[:12], "confirm-plan")
+        assert busy.returncode == 2 and "being decided right now by ana" in busy.stderr
+        terminate_others(pg_ledger)  # ana's laptop lost its connection: the server let go of her claim
+        approved = lifeos("runs", "approve", paused[:12], "confirm-plan", "--by", "ben")
+        assert approved.returncode == 0, approved.stderr
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_ledger_opened_for_reading_is_read_only_in_the_server_too(pg_ledger):
+    with open_ledger(pg_ledger) as book:
+        record_the_same_runs(book)
+    with open_ledger(pg_ledger, read_only=True) as book:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            book._store.execute("CREATE TABLE notes (a int)")
+
+
+def test_url_options_reach_the_server_as_written(pg_ledger):
+    sql(pg_ledger, "CREATE SCHEMA team")
+    with open_ledger(pg_ledger + "?options=-c%20search_path%3Dteam&application_name=my%20ledger") as book:
+        record_the_same_runs(book)
+        assert book._store.execute("SHOW application_name").fetchone()[0] == "my ledger"
+    assert "records" in {name for (name,) in sql(pg_ledger, "SELECT table_name FROM information_schema.tables "
+                                                            "WHERE table_schema = 'team'")}
+
+
+def test_an_empty_ledger_option_is_refused_not_the_default_ledger(tmp_path):
+    lifeos = Lifeos(tmp_path, tmp_path / "ledger.sqlite3")
+    refused = lifeos("run", "echo", "--ledger", "", "--clock", CLOCK)
+    assert refused.returncode == 2
+    assert one_error_line(refused.stderr) == ("error: --ledger is empty; give a ledger file or a postgresql:// URL "
+                                              "(or leave the option out)")
+    assert not (tmp_path / "ledger.sqlite3").exists()

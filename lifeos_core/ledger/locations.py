@@ -34,9 +34,12 @@ class DatabaseURL:
             password = parts.password
             user = parts.username
             host = parts.hostname
-        except ValueError as exc:
-            raise LedgerError(f"the ledger URL is not a valid postgresql:// URL ({_without_secret(str(exc), url)}); "
-                              "write it as postgresql://USER@HOST:PORT/DATABASE") from None
+        except ValueError:
+            # The parser's own message may quote a piece of the password (a "#" or "/" in it cuts the URL
+            # short, and the rest reads as a port): say what to fix without quoting anything.
+            raise LedgerError("the ledger URL is not a valid postgresql:// URL (its host or port cannot be read; "
+                              "percent-encode characters such as '#', '/', '?' and '@' in the user name and "
+                              "password); write it as postgresql://USER@HOST:PORT/DATABASE") from None
         database = parts.path.lstrip("/")
         options = parse_qsl(parts.query, keep_blank_values=True)
         given = [value for key, value in options if key == "password"]  # libpq takes it there too
@@ -53,7 +56,7 @@ class DatabaseURL:
         user_part = f"{quote(unquote(user), safe='')}@" if user else ""
         host_part = f"[{host}]" if host and ":" in host else (host or "")
         port_part = f":{port}" if port else ""
-        query = f"?{urlencode(options)}" if options else ""
+        query = f"?{urlencode(options, quote_via=quote)}" if options else ""  # %20, never "+": libpq reads it
         self._shown = f"postgresql://{user_part}{host_part}{port_part}/{database}{query}"
         self.user = unquote(user) if user else None
         self.host, self.port, self.database = host, port, database
@@ -88,16 +91,6 @@ class DatabaseURL:
 
     def __hash__(self) -> int:
         return hash(self._shown)
-
-
-def _without_secret(message: str, url: str) -> str:
-    """A parse error about ``url`` without the password part of it (it may be quoted)."""
-    head, _, rest = url.partition("://")
-    credentials, at, _ = rest.rpartition("@")
-    if at and ":" in credentials:
-        secret = credentials.split(":", 1)[1]
-        message = message.replace(secret, "***").replace(unquote(secret), "***")
-    return message
 
 
 def as_location(value: Any) -> Path | DatabaseURL:

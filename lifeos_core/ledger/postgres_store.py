@@ -64,6 +64,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SCHEMA_TABLE = "lifeos_schema"
+_CLAIM_SPACE = 0x6C6F7321  # the two-key advisory locks of claims: this space, and a key from the record id
+
+
+def _claim_key(record_id: str) -> int:
+    return int(record_id[:7], 16)  # 28 bits: a 32-bit key; a clash only makes two decisions wait for each other
 
 
 def _driver() -> Any:
@@ -90,27 +95,50 @@ class PostgresStore:
 
     def __init__(self, url: DatabaseURL, *, read_only: bool) -> None:
         psycopg = _driver()
+        self._psycopg = psycopg
         self.Error: type[Exception] = psycopg.Error
         self.IntegrityError: type[Exception] = psycopg.IntegrityError
         self.url = url
         self.location = str(url)
         self.read_only = read_only
-        extra = {"password": url.password} if url.password is not None else {}
+        self._in_transaction = False
+        self._held: set[str] = set()  # the paused records this session is deciding (session advisory locks)
+        self._db = self._connect()
+
+    def _connect(self) -> Any:
+        """A session on the ledger's database, set up as every one of them is."""
+        url = self.url
+        extra: dict[str, Any] = {"password": url.password} if url.password is not None else {}
+        if "connect_timeout" not in url.conninfo():
+            extra["connect_timeout"] = 30
         try:
-            self._db = psycopg.connect(url.conninfo(), autocommit=True, connect_timeout=30, **extra)
+            db = self._psycopg.connect(url.conninfo(), autocommit=True, **extra)
         except Exception as exc:  # noqa: BLE001 - the driver's own errors, each made one line
             raise LedgerError(f"cannot connect to the ledger {url}: {self._said(exc)}") from None
         try:
-            encoding = self._db.execute("SHOW server_encoding").fetchone()[0]
+            encoding = db.execute("SHOW server_encoding").fetchone()[0]
             if encoding.upper() not in ("UTF8", "UTF-8"):
                 raise LedgerError(f"the database of the ledger {url} stores text as {encoding}; lifeos needs "
                                   "UTF8 (CREATE DATABASE ... ENCODING 'UTF8') so records keep their exact bytes")
-            self._db.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-            if read_only:
-                self._db.read_only = True
+            db.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+            if self.read_only:  # the server itself refuses writes (psycopg's read_only is not for autocommit)
+                db.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
         except BaseException:
-            self._db.close()
+            db.close()
             raise
+        return db
+
+    def _lost(self) -> bool:
+        """Whether the session is gone (the server restarted, a failover, an idle timeout)."""
+        return bool(self._db.closed or getattr(self._db, "broken", False))
+
+    def _again(self) -> None:
+        """A new session for one that was lost between transactions: nothing was half done in it."""
+        try:
+            self._db.close()
+        except Exception:  # noqa: BLE001
+            pass
+        self._db = self._connect()
 
     def _said(self, exc: BaseException) -> str:
         """The driver's message, on one line, without the password."""
@@ -164,7 +192,18 @@ class PostgresStore:
     # --- statements and transactions -------------------------------------------------------------
 
     def execute(self, query: str, parameters: tuple[Any, ...] = ()) -> Any:
-        return self._db.execute(query.replace("?", "%s"), parameters)
+        query = query.replace("?", "%s")
+        if self._in_transaction:
+            return self._db.execute(query, parameters)
+        if self._lost():
+            self._again()
+        try:
+            return self._db.execute(query, parameters)
+        except self._psycopg.OperationalError:
+            if not self._lost():
+                raise
+            self._again()  # a statement on its own, outside a transaction: asking again is safe
+            return self._db.execute(query, parameters)
 
     def executemany(self, query: str, rows: list[tuple[Any, ...]]) -> None:
         with self._db.cursor() as cursor:
@@ -173,7 +212,16 @@ class PostgresStore:
     def begin_write(self) -> None:
         """The ledger's lock first (then the head is read, in READ COMMITTED: the
         head the last writer committed): one chain, however many machines write."""
-        self._db.execute("BEGIN")
+        if self._lost():
+            self._again()
+        try:
+            self._db.execute("BEGIN")
+        except self._psycopg.OperationalError:
+            if not self._lost():
+                raise
+            self._again()  # the session was lost since the last command: nothing was done in it yet
+            self._db.execute("BEGIN")
+        self._in_transaction = True
         try:
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
         except BaseException:
@@ -181,13 +229,37 @@ class PostgresStore:
             raise
 
     def commit(self) -> None:
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     def rollback(self) -> None:
+        self._in_transaction = False
         try:
             self._db.execute("ROLLBACK")
         except Exception:  # noqa: BLE001 - nothing to roll back, or the connection is gone
             pass
+
+    # --- deciding a paused run: one session at a time ----------------------------------------
+
+    def hold(self, record_id: str) -> bool:
+        """Take the paused record ``record_id`` for this session, if no other session
+        holds it: a session lock, which the server lets go when the session ends,
+        also when its process dies or its machine goes away."""
+        got = self._db.execute("SELECT pg_try_advisory_lock(%s, %s)", (_CLAIM_SPACE, _claim_key(record_id)))
+        held = bool(got.fetchone()[0])
+        if held:
+            self._held.add(record_id)
+        return held
+
+    def let_go(self, record_id: str) -> None:
+        if record_id in self._held:
+            self._held.discard(record_id)
+            try:
+                self._db.execute("SELECT pg_advisory_unlock(%s, %s)", (_CLAIM_SPACE, _claim_key(record_id)))
+            except Exception:  # noqa: BLE001 - a lost session let go of it already
+                pass
 
     def prefix_match(self, prefix: str) -> tuple[str, str]:
         return "id LIKE ?", prefix + "%"  # ids are hex (checked), and "C"-collated: an index range scan

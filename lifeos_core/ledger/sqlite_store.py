@@ -185,6 +185,13 @@ class SQLiteStore:
         except sqlite3.Error:
             pass
 
+    def hold(self, record_id: str) -> None:
+        """SQLite has no session locks: a claim's process is looked for instead (see Ledger.claim)."""
+        return None
+
+    def let_go(self, record_id: str) -> None:
+        pass
+
     def prefix_match(self, prefix: str) -> tuple[str, str]:
         # GLOB, not LIKE: it is case-sensitive, as the id index is, so SQLite finds
         # the prefix in the index instead of scanning every record.

@@ -63,6 +63,8 @@ def default_ledger_path(explicit: str | Path | None = None, environ: Mapping[str
 
     if isinstance(explicit, DatabaseURL):
         return explicit  # type: ignore[return-value]
+    if explicit is not None and not str(explicit).strip():
+        raise LedgerError("--ledger is empty; give a ledger file or a postgresql:// URL (or leave the option out)")
     if explicit:
         if is_database_url(str(explicit)):
             return DatabaseURL(str(explicit))  # type: ignore[return-value]
@@ -531,16 +533,22 @@ class Ledger:
                 raise DecidedAlready(self._record(taken))
             held = db.execute("SELECT holder, host, pid, since FROM claims WHERE paused = ?",
                                     (record_id,)).fetchone()
-            if held is not None and not _abandoned(*held[1:]) and (held[1], held[2]) != (host, pid):
-                raise LedgerError(f"run {record_id[:12]} is being decided right now by {held[0]} (since {held[3]}, "
-                                  f"process {held[2]} on {held[1]}); wait for it, then see lifeos runs show")
+            session = db.hold(record_id)  # a store with session locks knows for sure (None: it has none)
+            if session is False or (session is None and held is not None and not _abandoned(*held[1:])
+                                    and (held[1], held[2]) != (host, pid)):
+                who = (f"{held[0]} (since {held[3]}, process {held[2]} on {held[1]})" if held is not None
+                       else "another process")
+                raise LedgerError(f"run {record_id[:12]} is being decided right now by {who}; wait for it, then see "
+                                  "lifeos runs show")
             db.execute(db.PUT_CLAIM, (record_id, holder, host, pid, format_instant(datetime.now(timezone.utc))))
             db.commit()
         except db.Error as exc:
             self._rollback()
+            db.let_go(record_id)
             raise self._fail(exc, "write to") from None
         except BaseException:
             self._rollback()
+            db.let_go(record_id)
             raise
 
     def release(self, record_id: str) -> None:
@@ -550,6 +558,7 @@ class Ledger:
         try:
             self._store.execute("DELETE FROM claims WHERE paused = ? AND host = ? AND pid = ?",
                                 (record_id, socket.gethostname(), os.getpid()))
+            self._store.let_go(record_id)
         except self._store.Error:
             pass  # a claim left behind is taken over once its process is gone
 

@@ -446,10 +446,17 @@ def test_a_fresh_database_gets_the_current_schema(pg_ledger):
     assert tables(pg_ledger) == {"lifeos_schema", "records", "blobs", "writes", "claims"}
 
 
-def test_reading_an_empty_database_creates_nothing(tmp_path, pg_ledger):
-    refused = Lifeos(tmp_path, pg_ledger)("runs", "verify")
+def test_reading_or_deciding_in_an_empty_database_creates_nothing(tmp_path, pg_ledger):
+    lifeos = Lifeos(tmp_path, pg_ledger)
+    refused = lifeos("runs", "verify")
     assert refused.returncode == 2
-    assert "a PostgreSQL database with no tables, not a lifeos ledger" in one_error_line(refused.stderr)
+    assert "there is no ledger in" in one_error_line(refused.stderr) and "yet" in refused.stderr
+    listed = lifeos("runs", "list")
+    assert (listed.returncode, listed.stdout.strip()) == (0, "No recorded runs yet.")
+    pending = lifeos("runs", "pending")
+    assert (pending.returncode, pending.stdout.strip()) == (0, "No runs are waiting for a human.")
+    deciding = lifeos("runs", "approve", "abcd1234", "confirm-plan")  # a typo'd database name, say
+    assert deciding.returncode == 2 and "there is no ledger in" in deciding.stderr
     assert tables(pg_ledger) == set()
 
 

@@ -75,15 +75,19 @@ def list_runs(
 
       lifeos runs list --mission daily_loop --failed --limit 5
     """
+    from ..ledger.records import NoLedgerYet
     from ..ledger.store import default_ledger_path
 
     records: list[Any] = []
     resumed: set[str] = set()
     if default_ledger_path(ledger).exists():  # no ledger yet: nothing recorded, and nothing to create
-        with _open(ledger) as book:
-            records = book.records(name=mission, failed=failed, limit=limit,
-                                   on_damaged=lambda line: warn(f"not listed: {line}"))
-            resumed = book.resumed_ids()
+        try:
+            with _open(ledger) as book:
+                records = book.records(name=mission, failed=failed, limit=limit,
+                                       on_damaged=lambda line: warn(f"not listed: {line}"))
+                resumed = book.resumed_ids()
+        except NoLedgerYet:
+            pass  # a team's database nothing was recorded in yet
     if json_output:
         emit_json([{"id": r.id, "seq": r.seq, "kind": r.kind, "name": r.name, "success": r.success,
                     "status": r.status if r.kind == "mission_run" else ("passed" if r.success else "failed"),
@@ -330,13 +334,17 @@ def pending_runs(
 
     Example: lifeos runs pending
     """
+    from ..ledger.records import NoLedgerYet
     from ..ledger.resuming import waiting_runs
     from ..ledger.store import default_ledger_path
 
     waiting: list[Any] = []
     if default_ledger_path(ledger).exists():
-        with _open(ledger) as book:
-            waiting = waiting_runs(book)
+        try:
+            with _open(ledger) as book:
+                waiting = waiting_runs(book)
+        except NoLedgerYet:
+            pass
     if json_output:
         emit_json([{**item.to_dict(), "short_id": item.record.id[:12]} for item in waiting])
         return

@@ -24,6 +24,10 @@ class LedgerError(LifeosError):
     """The ledger cannot be opened, read or written, or a record is not found or damaged."""
 
 
+class NoLedgerYet(LedgerError):
+    """There is no ledger there yet: nothing was recorded (a team's empty database)."""
+
+
 #
 # The shape every body this lifeos writes has, checked when a record is
 # written, read and verified: one description, so that whatever can be

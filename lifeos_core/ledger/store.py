@@ -38,7 +38,15 @@ from typing import Any
 
 from ..values.clock import format_instant
 from ..errors import NotJSONError
-from .records import RECORD_FORMAT, ExpectedHead, LedgerError, LedgerRecord, Verification, record_problem
+from .records import (
+    RECORD_FORMAT,
+    ExpectedHead,
+    LedgerError,
+    LedgerRecord,
+    NoLedgerYet,
+    Verification,
+    record_problem,
+)
 from ..values.canonical import canonical_json, loads_canonical, sha256_hex, stable_hash
 
 LEDGER_FILE = "ledger.sqlite3"
@@ -197,6 +205,7 @@ class Ledger:
 
         location = as_location(location)
         self.read_only = read_only
+        self._create = create
         if isinstance(location, DatabaseURL):
             from .postgres_store import PostgresStore
 
@@ -238,6 +247,9 @@ class Ledger:
             raise LedgerError(f"{self.path} is {store.kind_article} {store.kind} database but not a lifeos ledger "
                               f"(it has tables {', '.join(sorted(tables))}); it was left untouched: use another "
                               f"--ledger {store.option}")
+        if version == 0 and not tables and store.kind == "PostgreSQL" and (self.read_only or not self._create):
+            raise NoLedgerYet(f"there is no ledger in {self.path} yet (the database has no tables); record a run "
+                              "into it first (lifeos run ... --ledger URL)")
         if self.read_only:
             if version == 0:
                 what = ("an empty file (0 bytes)" if store.empty_file() else

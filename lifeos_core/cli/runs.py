@@ -360,42 +360,26 @@ def pending_runs(
 def _decide(approved: bool, record_id: str, step: str, by: str | None, note: str | None, clock: str | None,
             allow_upgrade: bool, json_output: bool, ledger: str | None, allow: list[str] | None = None) -> None:
     """Decide ``step`` of a waiting run, resume it, record it, report as ``lifeos run`` does."""
-    from datetime import datetime, timezone
-
-    from ..engine.decisions import Decision
-    from ..ledger.resuming import record_resumption, resume_recorded
     from ..missions import get_mission
-    from ..values.clock import format_instant, parse_instant
+    from .deciding import decide
     from .params import decider
-    from .recording import open_for_recording, record_run
-    from .grants import known_scopes, run_grants
-    from .running import apply_recorded_writes, exit_code_of, print_run_summary, resolved_grants
+    from .running import exit_code_of, print_run_summary
 
-    who = decider(by)
-    moment = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
-    decision = Decision(approved, who, format_instant(moment), note)
-    recorder = open_for_recording(ledger, create=False)
-    try:
-        grants = tuple(resolved_grants(run_grants(allow, known_scopes())))  # --allow and the config files
-        resumption = resume_recorded(recorder.book, record_id, step, decision, allow_upgrade=allow_upgrade,
-                                     grants=grants)
-        for change in resumption.upgraded:
-            warn(f"resuming with another version than the run was paused with: {change} (recorded)")
-        code = record_run(recorder, lambda book: record_resumption(book, resumption))
-        written = apply_recorded_writes(recorder) if code is None else None
-    finally:
-        recorder.close()
-    result = resumption.result
-    if code is not None:
-        raise typer.Exit(code)
+    decided = decide(approved, record_id, step, decider(by), note, clock=clock, allow_upgrade=allow_upgrade,
+                     ledger=ledger, allow=allow)
+    for change in decided.resumption.upgraded:
+        warn(f"resuming with another version than the run was paused with: {change} (recorded)")
+    result = decided.resumption.result
+    if decided.code is not None:
+        raise typer.Exit(decided.code)
     if json_output:
         emit_json(result.to_dict())
     else:
-        mission = resumption.paused.name
+        mission = decided.resumption.paused.name
         summary = get_mission(mission).summarise(result.final_state, result.paused_at)
-        print_run_summary(mission, result, resumption.inputs["initial_state"], record_id=recorder.record.id,
+        print_run_summary(mission, result, decided.resumption.inputs["initial_state"], record_id=decided.record.id,
                           summary=summary)
-    raise typer.Exit(written or exit_code_of(result))
+    raise typer.Exit(decided.written or exit_code_of(result))
 
 
 RunArgument = Annotated[str, typer.Argument(

@@ -47,6 +47,14 @@
     reported, and 8 writers must lose no append (the chain verifies, every
     record is there).
 
+12. ``lifeos ui`` over a 100,000-record SQLite ledger (echo runs, recorded
+    by ``record_mission_run`` in one transaction; the build time reported):
+    the time to the first byte of ``GET /runs`` from a running ``lifeos ui``
+    (median of repeated requests, each on a new connection): < 100 ms (the
+    whole page, the first request after start-up, a page deep in the
+    ledger, the filtered runs, /pending and /chain reported). Left out with
+    a note when the ``ui`` extra is not installed.
+
 Needs orjson (a dependency of lifeos-core) and the three standard packs.
 """
 
@@ -484,9 +492,101 @@ def ledger_appends(quick: bool) -> None:
         report(f"11. {store}: 8 writers, appends kept in one chain", 8 * each[8], "all kept", True)
 
 
+def build_ledger(path: Path, count: int) -> float:
+    """A ledger of ``count`` recorded echo runs (the same small run each time, in one transaction, so that
+    100,000 take seconds, not minutes): the seconds it took."""
+    clock = "2026-11-23T08:00:00Z"
+    workflow = plan_mission("echo", {"n": 1})
+    result = run_planned(workflow, {"seen": 1}, clock=FixedClock(clock))
+    start = time.perf_counter()
+    with open_ledger(path) as ledger:
+        store = ledger._store
+        begin, commit = store.begin_write, store.commit
+        store.begin_write = store.commit = lambda: None  # every append in the one transaction begun here
+        begin()
+        try:
+            for _ in range(count):
+                record_mission_run(ledger, mission="echo", params={"n": 1}, initial_state={"seen": 1}, approvals={},
+                                   clock=clock, verify=False, workflow=workflow, result=result, started_by="bench")
+            commit()
+        except BaseException:
+            store.rollback()
+            raise
+    return time.perf_counter() - start
+
+
+def first_byte(port: int, path: str, cookie: str) -> tuple[float, float]:
+    """Seconds to the first byte of the response to ``GET path`` (on a new connection), and to its last."""
+    import socket
+
+    request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
+               "Connection: close\r\n\r\n").encode()
+    start = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
+        connection.sendall(request)
+        chunk = connection.recv(65536)
+        first = time.perf_counter() - start
+        received = [chunk]
+        while chunk:
+            chunk = connection.recv(65536)
+            received.append(chunk)
+    whole = time.perf_counter() - start
+    head = b"".join(received).split(b"\r\n", 1)[0]
+    if not head.startswith(b"HTTP/1.1 200"):
+        raise SystemExit(f"12. GET {path} answered {head.decode(errors='replace')}")
+    return first, whole
+
+
+TOKEN = "benchmark-token-of-lifeos-ui"
+OTHER_PAGES = ("/runs?before=50000", "/runs?mission=echo", "/runs?verdict=waiting", "/pending", "/chain")
+
+
+def ui_runs_page(quick: bool) -> None:
+    import importlib.util
+    import re
+    import selectors
+
+    if importlib.util.find_spec("starlette") is None or importlib.util.find_spec("uvicorn") is None:
+        print("note: 12. the web view left out: its extra is not installed (pip install 'lifeos-core[ui]')")
+        return
+    count, repeat = 100_000, 15 if quick else 41
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = Path(folder) / "ledger.sqlite3"
+        built = build_ledger(ledger, count)
+        lifeos = Path(sys.executable).parent / "lifeos"
+        environment = {**os.environ, "LIFEOS_LEDGER": str(ledger), "LIFEOS_UI_TOKEN": TOKEN}
+        server = subprocess.Popen([str(lifeos), "ui", "--port", "0"], env=environment,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True)
+        try:
+            selector = selectors.DefaultSelector()
+            selector.register(server.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+            line = server.stdout.readline() if selector.select(timeout=60) else ""  # type: ignore[union-attr]
+            address = re.match(r"lifeos ui: http://127\.0\.0\.1:(\d+)/\?token=", line)
+            if address is None:
+                raise SystemExit(f"12. lifeos ui did not print its address: {line!r}")
+            port = int(address[1])
+            cold, _ = first_byte(port, "/runs", f"lifeos_ui={TOKEN}")
+            times = [first_byte(port, "/runs", f"lifeos_ui={TOKEN}") for _ in range(repeat)]
+            others = {path: statistics.median(first_byte(port, path, f"lifeos_ui={TOKEN}")[0]
+                                              for _ in range(max(5, repeat // 4)))
+                      for path in OTHER_PAGES}
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    median = statistics.median(first for first, _ in times) * 1000
+    report(f"12. {count:,}-record ledger built (s, reported)", built, "-", True)
+    report(f"12. lifeos ui, {count:,} records: /runs first byte (ms)", median, "< 100", median < 100)
+    report("12. the same, the whole page (ms, reported)", statistics.median(whole for _, whole in times) * 1000,
+           "-", True)
+    report("12. the same, first request after start (ms, reported)", cold * 1000, "-", True)
+    for path, seconds in others.items():
+        report(f"12. {path} first byte (ms, reported)", seconds * 1000, "-", True)
+
+
 TARGETS = {"engine": engine_overhead, "scaling": scaling, "hashing": hashing, "harness": harness, "cli": cli,
            "startup": run_startup, "states": big_states, "plans": plans, "resume": pause_resume,
-           "effects": effects, "ledger-appends": ledger_appends}
+           "effects": effects, "ledger-appends": ledger_appends, "ui-runs-page": ui_runs_page}
 
 
 def main() -> None:

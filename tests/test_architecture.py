@@ -24,12 +24,12 @@ LAYERS = [
     {"missions"},
     {"harness"},
     {"ledger"},
-    {"cli", "testing", "__init__", "__main__"},
+    {"cli", "ui", "testing", "__init__", "__main__"},
 ]
 """Lowest first: a module may import its own layer and the ones below it, never one above."""
 
 TOP_LEVEL = {"__init__.py", "__main__.py", "errors.py", "version.py", "missions.py", "testing.py", "py.typed",
-             "cli", "engine", "harness", "ledger", "plugins", "values"}
+             "cli", "engine", "harness", "ledger", "plugins", "ui", "values"}
 
 PUBLIC = sorted("""
     AntiFailurePlanningError AntiFailureViolation Clock ConfigError DaskExecutor Decision DefinitionError EPOCH
@@ -159,7 +159,7 @@ def test_the_layering_test_catches_every_way_of_importing(tmp_path, source):
 def test_the_top_level_holds_the_subsystems_and_the_few_cross_cutting_modules():
     listed = {path.name for path in PACKAGE.iterdir() if path.name != "__pycache__"}
     assert listed == TOP_LEVEL
-    for package in ("values", "engine", "plugins", "harness", "ledger", "cli"):
+    for package in ("values", "engine", "plugins", "harness", "ledger", "cli", "ui"):
         doc = ast.get_docstring(ast.parse((PACKAGE / package / "__init__.py").read_text()))
         assert doc and "may import" in doc.lower(), f"lifeos_core/{package}/__init__.py should say what it may import"
 

@@ -18,6 +18,7 @@ from . import plugin_info
 from . import run
 from . import runs
 from . import trust
+from . import ui
 from .extensions import LifeosGroup
 from .output import EXIT_OK, Settings, echo
 
@@ -73,5 +74,5 @@ def root(
     warn_about_plugin_selection(tuple(disable_plugin or ()))
 
 
-for module in (missions, run, plans, runs, plugin_info, new, trust):
+for module in (missions, run, plans, runs, plugin_info, new, trust, ui):
     module.register(app)

@@ -27,7 +27,7 @@ pytest.importorskip("starlette")
 pytest.importorskip("jinja2")
 
 from lifeos_core.ui import make_app
-from lifeos_core.ui.security import csrf_value
+from lifeos_core.ui.security import cookie_name, cookie_value, csrf_value
 
 LIFEOS = Path(sys.executable).parent / "lifeos"
 REPO = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ class Browser:
         body = urlencode(form).encode() if form is not None else b""
         headers = [(b"host", b"127.0.0.1:8765")]
         if cookie:
-            headers.append((b"cookie", f"lifeos_ui={cookie}".encode()))
+            headers.append((b"cookie", f"{cookie_name(8765)}={cookie_value(cookie)}".encode()))
         if form is not None:
             headers += [(b"content-type", b"application/x-www-form-urlencoded"),
                         (b"content-length", str(len(body)).encode())]
@@ -161,7 +161,9 @@ def test_the_token_in_the_url_becomes_a_cookie_and_leaves_the_url(ledger):
     assert response.status == 303
     assert response.headers["location"] == "/runs?verdict=waiting"
     cookie = response.cookies[0]
-    assert cookie.startswith(f"lifeos_ui={TOKEN};") and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert cookie.startswith(f"{cookie_name(8765)}={cookie_value(TOKEN)};") and "HttpOnly" in cookie \
+        and "samesite=strict" in cookie.lower()
+    assert TOKEN not in cookie  # the cookie holds an HMAC of the token, never the token
     page = browser.get("/runs?verdict=waiting", cookie=TOKEN)
     assert page.status == 200 and '<table id="runs">' in page.text
     assert page.headers["x-frame-options"] == "DENY"
@@ -350,7 +352,8 @@ def test_the_command_prints_the_url_and_serves(ledger, tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/runs", timeout=10)
         assert refused.value.code == 403
-        request = urllib.request.Request(f"{base}/pending", headers={"Cookie": f"lifeos_ui={TOKEN}"})
+        request = urllib.request.Request(f"{base}/pending",
+                                         headers={"Cookie": f"{cookie_name(int(match[1]))}={cookie_value(TOKEN)}"})
         with urllib.request.urlopen(request, timeout=30) as response:
             assert response.status == 200 and "data-step=\"confirm-plan\"" in response.read().decode()
     finally:
@@ -394,3 +397,60 @@ def test_a_changed_record_is_named_by_verify_on_its_page_and_on_the_chain(ledger
     assert "its content does not match its id (the record was altered)" in page
     chain = browser.get("/chain?verify=1").text
     assert '<p id="verdict" class="broken">broken: 1 problem(s) in 1 record(s)</p>' in chain
+
+
+def test_paging_numbers_that_are_not_plain_digits_are_ignored(ledger):
+    client = signed_in(ledger)
+    for query in ("/runs?before=%C2%B2", "/runs?before=99999999999999999999999", "/pending?after=%C2%B2",
+                  "/tests?before=%C2%B2"):
+        response = client.get(query)
+        assert response.status == 200, query
+
+
+def test_a_failure_inside_a_page_still_carries_the_security_headers(ledger, monkeypatch):
+    from lifeos_core.ui import pages
+
+    def broken(request: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pages, "chain", broken)  # before the app is built: its routes take the function
+    client = signed_in(ledger)
+    response = client.get("/chain")
+    assert response.status == 500
+    assert response.headers.get("x-frame-options") == "DENY"
+    assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", "")
+
+
+def test_the_token_url_never_redirects_off_the_server(ledger):
+    client = signed_in(ledger)
+    response = client.request("GET", "//evil.example?token=" + TOKEN, cookie="")
+    assert response.status == 303
+    assert response.headers["location"].startswith("/evil.example")
+
+
+def test_the_server_answers_only_to_its_own_host_names(ledger):
+    env = {**os.environ, "LIFEOS_UI_TOKEN": TOKEN}
+    server = subprocess.Popen([str(LIFEOS), "ui", "--port", "0", "--by", "ana"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        port = int(re.fullmatch(r"lifeos ui: http://127\.0\.0\.1:(\d+)/\?token=.+\n", server.stdout.readline())[1])
+        cookie = {"Cookie": f"{cookie_name(port)}={cookie_value(TOKEN)}"}
+        with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/runs", headers=cookie),
+                                    timeout=30) as response:
+            assert response.status == 200
+        rebound = urllib.request.Request(f"http://127.0.0.1:{port}/runs", headers={**cookie, "Host": "evil.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=30)
+        assert refused.value.code == 400  # a name rebound to 127.0.0.1 reaches nothing
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_note_longer_than_a_note_is_refused_and_nothing_recorded(ledger):
+    client = signed_in(ledger)
+    before = len(records(ledger))
+    response = client.post(f"/runs/{paused_id(ledger)}/decide",
+                           {"csrf": CSRF, "step": "confirm-plan", "decision": "approve", "note": "x" * 10_001})
+    assert response.status == 409 and "at most 10000" in response.text
+    assert len(records(ledger)) == before

@@ -283,7 +283,7 @@ def test_the_token_url_signs_in_and_lands_on_the_runs(browser, server, lifeos):
     for name in ("daily_loop", "echo", "smoke"):
         assert name in table
     # The token went into a cookie that scripts cannot read and other sites do not send.
-    [cookie] = [cookie for cookie in browser.get_cookies() if cookie["name"] == "lifeos_ui"]
+    [cookie] = [cookie for cookie in browser.get_cookies() if cookie["name"].startswith("lifeos_ui_")]
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
     assert "lifeos_ui" not in browser.execute_script("return document.cookie")
 
@@ -419,7 +419,7 @@ def test_without_the_token_every_page_is_refused(server):
     status, headers, _ = server.request("GET", f"/?token={server.token}")
     assert status == 303 and "token" not in headers["Location"]
     set_cookie = headers["Set-Cookie"].lower()
-    assert set_cookie.startswith("lifeos_ui=") and "httponly" in set_cookie and "samesite=strict" in set_cookie
+    assert set_cookie.startswith("lifeos_ui_") and "httponly" in set_cookie and "samesite=strict" in set_cookie
     status, headers, body = server.request("GET", "/runs", cookie=server.cookie())
     assert status == 200 and 'id="runs"' in body
     security_headers(headers)

@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+MAX_NOTE = 10_000
+"""The longest note a decision keeps (characters): a note says why, it is not a document."""
+
 
 class Decided:
     """What deciding did: the resumption, the record written (``None`` when it was
@@ -34,6 +37,10 @@ def decide(approved: bool, record_id: str, step: str, who: str, note: str | None
     from .recording import open_for_recording, record_run
     from .running import apply_recorded_writes, resolved_grants
 
+    if note is not None and len(note) > MAX_NOTE:
+        from ..errors import WorkflowInputError
+
+        raise WorkflowInputError(f"the note is {len(note)} characters; a decision's note is at most {MAX_NOTE}")
     moment = parse_instant(clock) if clock else datetime.now(timezone.utc).replace(microsecond=0)
     decision = Decision(approved, who, format_instant(moment), note)
     recorder = open_for_recording(ledger, create=False)

@@ -101,7 +101,7 @@ def serve(
     url = _url(host, sock.getsockname()[1], token)
     echo(f"lifeos ui: {url}")
     echo(f"serving {'read-only ' if read_only else ''}the ledger for {who}; Ctrl-C to stop", err=True)
-    _serve(sock, ledger, token, who, read_only, url if open_browser else None)
+    _serve(sock, ledger, token, who, read_only, url if open_browser else None, host in LOCAL_HOSTS)
     raise typer.Exit(EXIT_OK)
 
 
@@ -118,14 +118,16 @@ def _check_ledger(ledger: str | None) -> None:
             pass
 
 
-def _serve(sock: Any, ledger: str | None, token: str, who: str, read_only: bool, open_url: str | None) -> None:
+def _serve(sock: Any, ledger: str | None, token: str, who: str, read_only: bool, open_url: str | None,
+           local: bool) -> None:
     import threading
 
     import uvicorn
 
     from ..ui import make_app
 
-    app = make_app(ledger, token=token, by=who, read_only=read_only)  # warmed at start-up (its lifespan)
+    loopback = ["127.0.0.1", "localhost", "::1", "[::1]"] if local else None  # other Host names: refused
+    app = make_app(ledger, token=token, by=who, read_only=read_only, hosts=loopback)  # warmed at start-up
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     if open_url is not None:
         def open_when_started() -> None:

@@ -22,11 +22,12 @@ from __future__ import annotations
 from typing import Any
 
 
-def make_app(ledger: str | None = None, *, token: str, by: str, read_only: bool = False) -> Any:
+def make_app(ledger: str | None = None, *, token: str, by: str, read_only: bool = False,
+             hosts: list[str] | None = None) -> Any:
     """The app: see :func:`lifeos_core.ui.app.make_app`."""
     from .app import make_app as build
 
-    return build(ledger, token=token, by=by, read_only=read_only)
+    return build(ledger, token=token, by=by, read_only=read_only, hosts=hosts)
 
 
 __all__ = ["make_app"]

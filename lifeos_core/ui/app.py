@@ -13,13 +13,18 @@ from typing import Any
 from ..errors import LifeosError
 
 
-def make_app(ledger: str | None = None, *, token: str, by: str, read_only: bool = False) -> Any:
+def make_app(ledger: str | None = None, *, token: str, by: str, read_only: bool = False,
+             hosts: list[str] | None = None) -> Any:
     """A Starlette app over the ledger at ``ledger`` (a path, a ``postgresql://``
     URL, or None for the default one): every request needs ``token`` (see
     :mod:`lifeos_core.ui.security`), decisions are recorded as made ``by``, and
-    ``read_only`` shows runs without deciding any."""
+    ``read_only`` shows runs without deciding any. ``hosts`` (the command
+    passes the loopback names when it listens on one) refuses requests that
+    name another host: a page of a site whose name was rebound to 127.0.0.1
+    does not reach the server even before the token stops it."""
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -52,7 +57,8 @@ def make_app(ledger: str | None = None, *, token: str, by: str, read_only: bool 
             Route("/tests", pages.tests),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
-        middleware=[Middleware(TokenGate, token=token)],
+        middleware=[*([Middleware(TrustedHostMiddleware, allowed_hosts=hosts)] if hosts else []),
+                    Middleware(TokenGate, token=token)],
         exception_handlers={LifeosError: shown_error},
         lifespan=warmed,
     )

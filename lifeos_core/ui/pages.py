@@ -25,8 +25,9 @@ def _session(request: Any) -> Any:
 
 
 def _before(request: Any) -> int | None:
-    text = request.query_params.get("before", "")
-    return int(text) if text.isdigit() else None
+    from .security import number
+
+    return number(request.query_params.get("before", ""))
 
 
 def error_page(session: Any, book: Any, message: str, status: int) -> Any:
@@ -134,7 +135,9 @@ def pending_response(session: Any, *, after: int | None = None, error: str | Non
 
 def pending(request: Any) -> Any:
     text = request.query_params.get("after", "")
-    return pending_response(_session(request), after=int(text) if text.isdigit() else None)
+    from .security import number
+
+    return pending_response(_session(request), after=number(text))
 
 
 def chain(request: Any) -> Any:

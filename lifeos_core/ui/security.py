@@ -2,10 +2,13 @@
 
 The UI can approve runs, so reaching its port must not be enough to use it.
 As Jupyter does, the server prints a URL carrying a random token: the first
-request with it gets the token back as an HttpOnly, SameSite=Strict cookie
-and is redirected to the same URL without it (so the token leaves the
-address bar and the history); every other request needs that cookie.
-Anything else gets a 403 that says where the right URL is.
+request with it gets an HttpOnly, SameSite=Strict cookie and is redirected to
+the same URL without it (so the token leaves the address bar and the
+history); every other request needs that cookie. Anything else gets a 403
+that says where the right URL is. Browsers keep cookies by host, not by
+port, so the cookie is named after the port (two servers on one machine do
+not log each other out) and holds an HMAC of the token, not the token (a
+cookie sent to another local server does not unlock this one).
 
 Forms carry a CSRF value derived from the token (an HMAC, so the page never
 shows the token itself): a page of another site cannot post a decision
@@ -21,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 COOKIE = "lifeos_ui"
+"""The start of the cookie's name: ``lifeos_ui_PORT``."""
 FORBIDDEN = "403: open the URL lifeos ui printed (with its token)"
 HEADERS = (
     (b"x-frame-options", b"DENY"),
@@ -29,6 +33,20 @@ HEADERS = (
     (b"cache-control", b"no-store"),
     (b"x-content-type-options", b"nosniff"),
 )
+
+
+def cookie_name(port: Any) -> str:
+    return f"{COOKIE}_{port}"
+
+
+def cookie_value(token: str) -> str:
+    """What the cookie holds: HMAC-SHA256 of ``"cookie"`` keyed by the token, in hex."""
+    return hmac.new(token.encode("utf-8"), b"cookie", hashlib.sha256).hexdigest()
+
+
+def number(text: str) -> int | None:
+    """A paging number from the query (``?before=``): plain ASCII digits of a size a database takes, else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def csrf_value(token: str) -> str:
@@ -51,6 +69,7 @@ class TokenGate:
     def __init__(self, app: Any, token: str) -> None:
         self.app = app
         self.token = token
+        self.cookie = cookie_value(token)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -67,17 +86,35 @@ class TokenGate:
             await send(message)
 
         request = Request(scope)
+        name = cookie_name((scope.get("server") or ("", ""))[1])
         given = request.query_params.get("token")
         if given is not None:
             if not same(given, self.token):
                 response: Any = PlainTextResponse(FORBIDDEN, status_code=403)
             else:  # once: keep it in a cookie, and take it out of the address bar
                 rest = urlencode([(key, value) for key, value in request.query_params.multi_items() if key != "token"])
-                response = RedirectResponse(request.url.path + (f"?{rest}" if rest else ""), status_code=303)
-                response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+                path = "/" + request.url.path.lstrip("/\\")  # never "//host": a redirect stays on this server
+                response = RedirectResponse(path + (f"?{rest}" if rest else ""), status_code=303)
+                response.set_cookie(name, self.cookie, httponly=True, samesite="strict", path="/")
             await response(scope, receive, send_with_headers)
             return
-        if not same(request.cookies.get(COOKIE), self.token):
+        if not same(request.cookies.get(name), self.cookie):
             await PlainTextResponse(FORBIDDEN, status_code=403)(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:  # a bug: the 500 gets the same headers as every other answer, and the trace goes to stderr
+            if started:
+                raise
+            import traceback
+
+            traceback.print_exc()
+            await PlainTextResponse("500: lifeos ui failed on this request; the server's output says why",
+                                    status_code=500)(scope, receive, send_with_headers)

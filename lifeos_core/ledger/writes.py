@@ -77,7 +77,8 @@ def _apply(ledger: Ledger, write: dict[str, Any]) -> Applied:
     try:
         write_text_atomically(path, data.decode("utf-8"))
     except Exception as exc:  # noqa: BLE001 - a folder gone, a disk full: this write is refused, the others go on
-        return Applied(path, "refused", f"cannot write {path}: {exc}")
+        reason = str(exc)  # the writer's own message names the file already; other errors get it here
+        return Applied(path, "refused", reason if path in reason else f"cannot write {path}: {reason}")
     return Applied(path, "written")
 
 

@@ -119,6 +119,7 @@ def check_inputs(params: Mapping[str, Any], state: Mapping[str, Any], effects: A
         problems = _state_tasks(state).problems
         if problems:
             raise MissionInputError(problems)
+        _check_journal(params, effects)
         return warnings
     if "tasks" in state:
         raise MissionInputError("the tasks come from the tasks param's files and from the state's 'tasks': give "
@@ -126,7 +127,20 @@ def check_inputs(params: Mapping[str, Any], state: Mapping[str, Any], effects: A
     parsed = read_task_files(params["tasks"], effects, params.get("journal"))
     if parsed.problems:
         raise MissionInputError(parsed.problems)
+    _check_journal(params, effects)
     return [*warnings, *parsed.warnings]
+
+
+def _check_journal(params: Mapping[str, Any], effects: Any) -> None:
+    """The grants the log step will need to keep the journal, checked (or asked
+    for, at a terminal) before the run rather than after the plan was approved.
+    The intent to write is made in the check's own session, which is never
+    recorded: nothing is written."""
+    journal = params.get("journal")
+    if journal is not None:
+        if _existing(journal, effects):
+            effects.read_text(journal)
+        effects.write_text(journal, "")
 
 
 def _normalised_tasks(state: dict[str, Any], context: StepContext) -> list[dict[str, Any]]:

@@ -250,3 +250,12 @@ def test_the_result_may_not_be_written_over_a_task_file_it_read(morning: Morning
     assert result.exit_code == 2
     assert "error: --output tasks.md: the run read that file" in result.stderr
     assert morning.tasks.read_text() == before
+
+
+def test_a_journal_that_may_not_be_written_is_bad_input_before_the_plan_is_made(morning: Morning) -> None:
+    result = runner.invoke(app, ["run", "daily_loop", "-p", "tasks=tasks.md", "-p", "journal=journal.md",
+                                 "--allow", f"read:{morning.folder}", "--clock", "2026-12-02T07:00:00Z"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: effect write_text({str(morning.journal)!r}) is not granted; allow it "
+                                     f"with --allow write:{morning.journal}")
+    assert morning.runs() == [] and not morning.journal.exists()

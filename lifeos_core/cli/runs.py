@@ -41,14 +41,6 @@ def _open(ledger: str | None) -> Any:
     return open_ledger(ledger, read_only=True)
 
 
-def _verdict(record: Any, resumed: bool = False) -> str:
-    """How a record's run ended: success, FAILED, waiting at STEP (paused, not
-    decided yet), or paused at STEP, resumed (the record after it goes on)."""
-    if record.status == "paused":
-        return f"paused at {record.paused_at}, resumed" if resumed else f"waiting at {record.paused_at}"
-    return "success" if record.success else "FAILED"
-
-
 def _verdict_style(cell: str) -> str:
     return ("green" if cell == "success" else "yellow" if cell.startswith("waiting") else "dim"
             if cell.startswith("paused") else "red bold")
@@ -97,7 +89,7 @@ def list_runs(
     if not records:
         echo("No recorded runs match." if (mission or failed) else "No recorded runs yet.")
         return
-    print_table([[r.id[:12], r.recorded_at, r.kind.replace("_", " "), r.name, _verdict(r, r.id in resumed)]
+    print_table([[r.id[:12], r.recorded_at, r.kind.replace("_", " "), r.name, r.verdict(r.id in resumed)]
                  for r in records],
                 headers=["ID", "Recorded", "Kind", "Name", "Verdict"],
                 styles={4: _verdict_style})
@@ -135,7 +127,7 @@ def show_run(
         return
     body = record.body
     out = console()
-    verdict = _verdict(record, following is not None)
+    verdict = record.verdict(following is not None)
     out.print(f"[bold]{escape(record.kind.replace('_', ' '))} {escape(record.name)}[/] "
               f"[{_verdict_style(verdict)}]{escape(verdict)}[/]")
     out.print(f"  id            {record.id}")

@@ -22,6 +22,7 @@ _VOLATILE = frozenset({"__warningregistry__", "_", "_node", "_last_timestamp"})
 _WATCHED_MODULES = (
     "lifeos_core.ledger.store", "lifeos_core.ledger.records", "lifeos_core.ledger.recording",
     "lifeos_core.ledger.sqlite_store", "lifeos_core.ledger.postgres_store", "lifeos_core.ledger.locations",
+    "lifeos_core.ledger.schema",
     "lifeos_core.values.canonical", "lifeos_core.values.jsonvalue", "lifeos_core.values.clock",
     "lifeos_core.values.frozen", "lifeos_core.values.snapshot", "lifeos_core.missions", "lifeos_core.plugins.registry",
     "lifeos_core.errors",

@@ -21,48 +21,12 @@ from typing import Any
 
 from .locations import DatabaseURL
 from .records import LedgerError
+from .schema import migrations
 
 LOCK_KEY = 0x6C6966656F73  # "lifeos": the one advisory lock of a ledger's database
 LOCK_TIMEOUT = "30s"
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (  # version 1: the records
-        """CREATE TABLE records (
-               seq BIGINT PRIMARY KEY,
-               id TEXT COLLATE "C" NOT NULL UNIQUE,
-               kind TEXT NOT NULL,
-               name TEXT NOT NULL,
-               success INTEGER NOT NULL,
-               recorded_at TEXT NOT NULL,
-               body TEXT NOT NULL
-           )""",
-    ),
-    (  # version 2: what `lifeos runs list` filters on
-        "CREATE INDEX records_by_name ON records (name, seq)",
-        "CREATE INDEX records_by_success ON records (success, seq)",
-    ),
-    (  # version 3: paused runs, and the one record that resumes each (a human step is decided once)
-        "ALTER TABLE records ADD COLUMN status TEXT",
-        "ALTER TABLE records ADD COLUMN resumes TEXT",
-        "CREATE UNIQUE INDEX records_by_resumed ON records (resumes) WHERE resumes IS NOT NULL",
-        "CREATE INDEX records_paused ON records (seq) WHERE status = 'paused'",
-    ),
-    (  # version 4: what effects brought in, by SHA-256, and the deferred writes still to apply
-        "CREATE TABLE blobs (sha256 TEXT PRIMARY KEY, body BYTEA NOT NULL)",
-        """CREATE TABLE writes (
-               record TEXT NOT NULL,
-               position INTEGER NOT NULL,
-               path TEXT NOT NULL,
-               applied_at TEXT,
-               PRIMARY KEY (record, position)
-           )""",
-        "CREATE INDEX writes_pending ON writes (record) WHERE applied_at IS NULL",
-    ),
-    (  # version 5: who is deciding a paused run right now (so the steps after the pause run once)
-        "CREATE TABLE claims (paused TEXT PRIMARY KEY, holder TEXT NOT NULL, host TEXT NOT NULL, "
-        "pid INTEGER NOT NULL, since TEXT NOT NULL)",
-    ),
-)
+MIGRATIONS = migrations({"seq": "BIGINT", "id": 'TEXT COLLATE "C"', "bytes": "BYTEA"})
 SCHEMA_TABLE = "lifeos_schema"
 _CLAIM_SPACE = 0x6C6F7321  # the two-key advisory locks of claims: this space, and a key from the record id
 

@@ -196,6 +196,14 @@ class LedgerRecord(Frozen):
             return None
         return self.body["result"]["receipt"].get("paused_at")
 
+    def verdict(self, resumed: bool = False) -> str:
+        """How the record's run ended, in the words every listing uses: success,
+        FAILED, waiting at STEP (paused, not decided yet), or paused at STEP,
+        resumed (``resumed``: a later record goes on from it)."""
+        if self.status == PAUSED:
+            return f"paused at {self.paused_at}, resumed" if resumed else f"waiting at {self.paused_at}"
+        return "success" if self.success else "FAILED"
+
 
 class ExpectedHead(Frozen):
     """Where a head kept elsewhere (``--expect-head``) stands in the chain now.

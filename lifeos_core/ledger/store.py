@@ -47,6 +47,7 @@ from .records import (
     Verification,
     record_problem,
 )
+from .schema import SCHEMA_VERSION
 from ..values.canonical import canonical_json, loads_canonical, sha256_hex, stable_hash
 
 LEDGER_FILE = "ledger.sqlite3"
@@ -125,7 +126,6 @@ EFFECTS_SINCE = 4
 """The schema version that added the ``blobs`` and ``writes`` tables."""
 RUN_COLUMNS_SINCE = 3
 """The schema version that added the ``status`` and ``resumes`` columns."""
-SCHEMA_VERSION = 5
 
 
 def _id_prefix(prefix: str) -> str:

@@ -101,7 +101,7 @@ def run(request: Any) -> Any:
         decided = bool(request.query_params.get("decided")) and isinstance(record.body.get("decision"), dict)
         return session.render(
             "run.html", book, title=f"{record.name} {record.id[:12]}", record=record, body=record.body,
-            verdict=views.verdict(record, following is not None), following=following, chain=chain,
+            verdict=record.verdict(following is not None), following=following, chain=chain,
             waiting=waiting, summary=summary, no_summary=no_summary, steps=views.steps(record),
             decisions=views.decisions(record), inputs={key: views.pretty(value) for key, value in
                                                       record.body["inputs"].items()},

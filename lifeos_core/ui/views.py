@@ -15,14 +15,6 @@ from typing import Any
 from ..ledger.records import LedgerRecord
 
 
-def verdict(record: LedgerRecord, resumed: bool = False) -> str:
-    """How a record's run ended, as ``lifeos runs list`` says it: success, FAILED,
-    waiting at STEP (paused, not decided yet), or paused at STEP, resumed."""
-    if record.status == "paused":
-        return f"paused at {record.paused_at}, resumed" if resumed else f"waiting at {record.paused_at}"
-    return "success" if record.success else "FAILED"
-
-
 def verdict_class(text: str) -> str:
     """The CSS class of a verdict: its colour in the tables."""
     return ("ok" if text == "success" else "waiting" if text.startswith("waiting") else "resumed"
@@ -31,7 +23,7 @@ def verdict_class(text: str) -> str:
 
 def row(record: LedgerRecord, resumed: bool = False) -> dict[str, Any]:
     """One line of a runs table."""
-    shown = verdict(record, resumed)
+    shown = record.verdict(resumed)
     return {"id": record.id, "short": record.id[:12], "seq": record.seq, "recorded_at": record.recorded_at,
             "kind": record.kind.replace("_", " "), "name": record.name, "verdict": shown,
             "verdict_class": verdict_class(shown)}
